@@ -1,0 +1,29 @@
+// Named bounds that are not configurable, each with its unit last (DESIGN.md habit 8).
+namespace Coordinator.Core;
+
+public static class Limits
+{
+    /// <summary>ZooKeeper's default jute.maxbuffer: the largest packet or znode payload accepted.</summary>
+    public const int PacketBytesMaxDefault = 0xfffff;
+
+    /// <summary>Extra room ZooKeeper allows over jute.maxbuffer for the framing of a packet.</summary>
+    public const int PacketSlackBytes = 1024;
+
+    /// <summary>Sequential suffixes are ten digits, as in ZooKeeper.</summary>
+    public const int SequenceDigits = 10;
+
+    /// <summary>TTL nodes: ZooKeeper keeps the TTL in 40 bits of the ephemeralOwner field.</summary>
+    public const long TtlMsMax = 0xFFFFFFFFFFL;
+
+    /// <summary>The TTL marker in the high byte of ephemeralOwner (EphemeralType.TTL).</summary>
+    public const long TtlOwnerMarker = unchecked((long)0xFF00000000000000UL);
+
+    /// <summary>ephemeralOwner value that marks a container node (EphemeralType.CONTAINER).</summary>
+    public const long ContainerOwner = unchecked((long)0x8000000000000000UL);
+
+    /// <summary>Session password length used by ZooKeeper.</summary>
+    public const int SessionPasswordBytes = 16;
+
+    /// <summary>Bound on the requests a single connection may have waiting before reads pause.</summary>
+    public const int ConnectionQueueRequestsMax = 1000;
+}

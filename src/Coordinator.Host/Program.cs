@@ -1,0 +1,39 @@
+// Composition root: reads zoo.cfg (plus key=value overrides), starts the server loop and the client listener, stops on SIGINT/SIGTERM.
+using System.Runtime.InteropServices;
+using Coordinator.Host;
+using Coordinator.Host.Configuration;
+using Coordinator.Server.Configuration;
+using Microsoft.Extensions.Logging;
+
+string configPath = args.Length > 0 && !args[0].Contains('=') ? args[0] : Path.Combine("conf", "zoo.cfg");
+var overrides = args.Where(a => a.Contains('=')).ToList();
+
+ServerSettings settings;
+IReadOnlyList<string> warnings;
+try
+{
+    settings = ZooCfgParser.Load(configPath, overrides, out warnings);
+}
+catch (ConfigException e)
+{
+    Console.Error.WriteLine($"Coordinator cannot start: {e.Message}");
+    return 2;
+}
+
+using var loggerFactory = LoggerFactory.Create(b => b
+    .AddSimpleConsole(o =>
+    {
+        o.SingleLine = true;
+        o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+        o.UseUtcTimestamp = true;
+    })
+    .SetMinimumLevel(LogLevel.Information));
+
+await using var host = await CoordinatorHost.StartAsync(settings, loggerFactory, configPath, warnings);
+Console.Out.WriteLine($"Coordinator serving clients on {host.ClientEndPoint.Address}:{host.ClientEndPoint.Port}");
+
+var stopped = new TaskCompletionSource();
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stopped.TrySetResult(); });
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stopped.TrySetResult(); });
+await stopped.Task;
+return 0;

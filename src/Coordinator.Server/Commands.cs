@@ -1,0 +1,21 @@
+// Messages from network threads to the server loop; the loop is the only code that touches server state.
+using Coordinator.Jute.Records;
+
+namespace Coordinator.Server;
+
+internal abstract record Command;
+
+internal sealed record ConnectCommand(IClientConnection Connection, ConnectRequest Request) : Command;
+
+/// <summary>A decoded request. A null <see cref="Request"/> means the opcode is unknown.</summary>
+internal sealed record RequestCommand(IClientConnection Connection, RequestHeader Header, Request? Request, long ReceivedTicks) : Command;
+
+internal sealed record AuthCommand(IClientConnection Connection, AuthPacket Packet) : Command;
+
+internal sealed record SetWatchesCommand(IClientConnection Connection, SetWatches Watches) : Command;
+
+internal sealed record DisconnectCommand(IClientConnection Connection) : Command;
+
+internal sealed record TickCommand : Command;
+
+internal sealed record QueryCommand(Action<ServerNode> Run) : Command;

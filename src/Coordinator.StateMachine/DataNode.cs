@@ -1,0 +1,44 @@
+// One znode: its data, ACL and the persisted part of its Stat, plus the names of its children.
+using Coordinator.Jute.Records;
+
+namespace Coordinator.StateMachine;
+
+public sealed class DataNode
+{
+    public DataNode(byte[]? data, IReadOnlyList<Acl> acl, long zxid, long time, long ephemeralOwner)
+    {
+        Data = data;
+        Acl = acl;
+        Czxid = Mzxid = Pzxid = zxid;
+        Ctime = Mtime = time;
+        EphemeralOwner = ephemeralOwner;
+    }
+
+    /// <summary>Null when the client created or set it as null (ZooKeeper keeps the difference from empty).</summary>
+    public byte[]? Data { get; set; }
+
+    public int DataLength => Data?.Length ?? 0;
+    public IReadOnlyList<Acl> Acl { get; set; }
+    public long Czxid { get; set; }
+    public long Mzxid { get; set; }
+    public long Ctime { get; set; }
+    public long Mtime { get; set; }
+    public int Version { get; set; }
+    public int Cversion { get; set; }
+    public int Aversion { get; set; }
+    public long EphemeralOwner { get; set; }
+    public long Pzxid { get; set; }
+
+    /// <summary>Child names (not paths). A HashSet, as in ZooKeeper; listings are returned unsorted like ZooKeeper's.</summary>
+    public HashSet<string> Children { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The Stat clients see. As in ZooKeeper, the stored cversion counts child creations only (it also numbers
+    /// sequential children), and clients see creations plus deletions: every missing child was one create and
+    /// one delete, so the visible value is 2 × cversion − numChildren. Containers and TTL nodes show
+    /// ephemeralOwner 0.
+    /// </summary>
+    public Stat ToStat() => new(Czxid, Mzxid, Ctime, Mtime, Version, Cversion * 2 - Children.Count, Aversion,
+        EphemeralKinds.Of(EphemeralOwner) == EphemeralKind.Normal ? EphemeralOwner : 0,
+        DataLength, Children.Count, Pzxid);
+}

@@ -1,0 +1,218 @@
+// Turns a write request into a Txn or an error: validation, ACL checks and version checks, as ZooKeeper's PrepRequestProcessor.
+using Coordinator.Core;
+using Coordinator.Jute;
+using Coordinator.Jute.Records;
+using Coordinator.StateMachine.Security;
+
+namespace Coordinator.StateMachine;
+
+/// <summary>Settings the preprocessor needs; a subset of the server's settings table.</summary>
+public sealed record PrepSettings(bool ExtendedTypesEnabled = true, int MaxDataBytes = Limits.PacketBytesMaxDefault);
+
+/// <summary>The session a request came from: its id and the ids it has authenticated as.</summary>
+public readonly record struct RequestSession(long SessionId, IReadOnlyList<Id> Auth);
+
+/// <summary>A txn ready to be logged and applied, or the error that rejected the request before it became one.</summary>
+public readonly record struct PrepResult(int Type, Txn? Txn, ErrorCode Err)
+{
+    public static PrepResult Fail(ErrorCode err) => new((int)OpCode.Error, null, err);
+}
+
+public sealed class Preprocessor(DataTree tree, PrepSettings settings)
+{
+    /// <summary>The view of a node that earlier sub-ops of the same multi have changed.</summary>
+    private sealed class NodeRecord
+    {
+        public int Version, Cversion, Aversion, ChildCount;
+        public long EphemeralOwner;
+        public IReadOnlyList<Acl> Acl = [];
+    }
+
+    private readonly Dictionary<string, NodeRecord?> _pending = new(StringComparer.Ordinal);
+
+    private sealed class PrepException(ErrorCode code) : Exception(code.ToString())
+    {
+        public ErrorCode Code { get; } = code;
+    }
+
+    public PrepResult Prep(RequestSession session, Request request)
+    {
+        _pending.Clear();
+        try
+        {
+            return request is MultiRequest multi ? PrepMulti(session, multi) : PrepOne(session, request);
+        }
+        catch (PrepException e)
+        {
+            return PrepResult.Fail(e.Code);
+        }
+        finally
+        {
+            _pending.Clear();
+        }
+    }
+
+    private PrepResult PrepMulti(RequestSession session, MultiRequest multi)
+    {
+        var subs = new List<SubTxn>(multi.Ops.Count);
+        bool failed = false;
+        foreach (var op in multi.Ops)
+        {
+            if (failed)
+            {
+                subs.Add(new SubTxn((int)OpCode.Error, new ErrorTxn((int)ErrorCode.RuntimeInconsistency)));
+                continue;
+            }
+            try
+            {
+                var one = PrepOne(session, op);
+                subs.Add(new SubTxn(one.Type, one.Txn!));
+            }
+            catch (PrepException e)
+            {
+                failed = true;
+                subs.Add(new SubTxn((int)OpCode.Error, new ErrorTxn((int)e.Code)));
+            }
+        }
+        return new PrepResult((int)OpCode.Multi, new MultiTxn(subs), ErrorCode.Ok);
+    }
+
+    private PrepResult PrepOne(RequestSession session, Request request) => request switch
+    {
+        CreateRequest c => PrepCreate(session, c),
+        DeleteRequest d => PrepDelete(session, d),
+        SetDataRequest s => PrepSetData(session, s),
+        SetAclRequest s => PrepSetAcl(session, s),
+        CheckVersionRequest c => PrepCheck(session, c),
+        _ => throw new PrepException(ErrorCode.Unimplemented),
+    };
+
+    private NodeRecord? Record(string path)
+    {
+        if (_pending.TryGetValue(path, out var pending)) return pending;
+        var node = tree.GetNode(path);
+        if (node is null) return null;
+        return new NodeRecord
+        {
+            Version = node.Version, Cversion = node.Cversion, Aversion = node.Aversion,
+            ChildCount = node.Children.Count, EphemeralOwner = node.EphemeralOwner, Acl = node.Acl,
+        };
+    }
+
+    private NodeRecord RequireRecord(string path) => Record(path) ?? throw new PrepException(ErrorCode.NoNode);
+
+    private static void RequirePerm(NodeRecord node, Perms perm, RequestSession session)
+    {
+        if (!AclCheck.IsAllowed(node.Acl, perm, session.Auth)) throw new PrepException(ErrorCode.NoAuth);
+    }
+
+    private static void RequireValidPath(string path)
+    {
+        if (!PathValidation.IsValid(path)) throw new PrepException(ErrorCode.BadArguments);
+    }
+
+    /// <summary>The version a change will give: the expected version must match unless it is -1 (any).</summary>
+    private static int NextVersion(int current, int expected)
+    {
+        if (expected != -1 && expected != current) throw new PrepException(ErrorCode.BadVersion);
+        return current == int.MaxValue ? 1 : current + 1;
+    }
+
+    private static bool IsSystemPath(string path) =>
+        path is "/" or DataTree.ZookeeperPath or DataTree.QuotaPath or DataTree.ConfigPath;
+
+    private List<Acl> FixupAcl(IReadOnlyList<Acl> acl, RequestSession session) =>
+        AclCheck.Fixup(acl, session.Auth) ?? throw new PrepException(ErrorCode.InvalidAcl);
+
+    private PrepResult PrepCreate(RequestSession session, CreateRequest c)
+    {
+        if (!CreateModes.TryFromFlag(c.Flags, out var mode)) throw new PrepException(ErrorCode.BadArguments);
+        if (c.Op == OpCode.CreateContainer && !mode.IsContainer()) throw new PrepException(ErrorCode.BadArguments);
+        if (mode.IsTtl())
+        {
+            if (!settings.ExtendedTypesEnabled) throw new PrepException(ErrorCode.Unimplemented);
+            if (c.Ttl <= 0 || c.Ttl > Limits.TtlMsMax) throw new PrepException(ErrorCode.BadArguments);
+        }
+        else if (c.Op == OpCode.CreateTtl && c.Ttl >= 0)
+        {
+            throw new PrepException(ErrorCode.BadArguments);
+        }
+        if (mode.IsEphemeral() && session.SessionId == 0) throw new PrepException(ErrorCode.BadArguments);
+
+        string path = c.PathValue;
+        int lastSlash = path.LastIndexOf('/');
+        if (lastSlash == -1 || path.Contains('\0')) throw new PrepException(ErrorCode.BadArguments);
+        var acl = FixupAcl(c.Acl, session);
+        string parentPath = lastSlash == 0 ? "/" : path[..lastSlash];
+        var parent = RequireRecord(parentPath);
+        RequirePerm(parent, Perms.Create, session);
+        if (mode.IsSequential()) path += parent.Cversion.ToString("D10", System.Globalization.CultureInfo.InvariantCulture);
+        RequireValidPath(path);
+        if (path == "/" || Record(path) is not null) throw new PrepException(ErrorCode.NodeExists);
+        if (EphemeralKinds.Of(parent.EphemeralOwner) == EphemeralKind.Normal) throw new PrepException(ErrorCode.NoChildrenForEphemerals);
+        if (c.Data?.Length > settings.MaxDataBytes) throw new PrepException(ErrorCode.BadArguments);
+
+        int newCversion = parent.Cversion + 1;
+        parent.Cversion = newCversion;
+        parent.ChildCount++;
+        _pending[parentPath] = parent;
+        long owner = mode.IsEphemeral() ? session.SessionId
+            : mode.IsContainer() ? Limits.ContainerOwner
+            : mode.IsTtl() ? EphemeralKinds.TtlOwner(c.Ttl) : 0;
+        _pending[path] = new NodeRecord { EphemeralOwner = owner, Acl = acl };
+
+        if (mode.IsContainer()) return new PrepResult((int)OpCode.CreateContainer, new CreateContainerTxn(path, c.Data, acl, newCversion), ErrorCode.Ok);
+        if (mode.IsTtl()) return new PrepResult((int)OpCode.CreateTtl, new CreateTtlTxn(path, c.Data, acl, newCversion, c.Ttl), ErrorCode.Ok);
+        int type = c.Op == OpCode.Create ? (int)OpCode.Create : (int)OpCode.Create2;
+        return new PrepResult(type, new CreateTxn(path, c.Data, acl, mode.IsEphemeral(), newCversion), ErrorCode.Ok);
+    }
+
+    private PrepResult PrepDelete(RequestSession session, DeleteRequest d)
+    {
+        string path = d.PathValue;
+        int lastSlash = path.LastIndexOf('/');
+        if (lastSlash == -1 || path.Contains('\0') || IsSystemPath(path)) throw new PrepException(ErrorCode.BadArguments);
+        string parentPath = lastSlash == 0 ? "/" : path[..lastSlash];
+        var parent = RequireRecord(parentPath);
+        if (d.Op == OpCode.Delete) RequirePerm(parent, Perms.Delete, session);
+        var node = RequireRecord(path);
+        NextVersion(node.Version, d.Version);
+        if (node.ChildCount > 0) throw new PrepException(ErrorCode.NotEmpty);
+        parent.ChildCount--;
+        _pending[parentPath] = parent;
+        _pending[path] = null;
+        return new PrepResult((int)d.Op, new DeleteTxn(path), ErrorCode.Ok);
+    }
+
+    private PrepResult PrepSetData(RequestSession session, SetDataRequest s)
+    {
+        RequireValidPath(s.PathValue);
+        var node = RequireRecord(s.PathValue);
+        RequirePerm(node, Perms.Write, session);
+        if (s.Data?.Length > settings.MaxDataBytes) throw new PrepException(ErrorCode.BadArguments);
+        node.Version = NextVersion(node.Version, s.Version);
+        _pending[s.PathValue] = node;
+        return new PrepResult((int)OpCode.SetData, new SetDataTxn(s.PathValue, s.Data, node.Version), ErrorCode.Ok);
+    }
+
+    private PrepResult PrepSetAcl(RequestSession session, SetAclRequest s)
+    {
+        RequireValidPath(s.PathValue);
+        var acl = FixupAcl(s.Acl, session);
+        var node = RequireRecord(s.PathValue);
+        RequirePerm(node, Perms.Admin, session);
+        node.Aversion = NextVersion(node.Aversion, s.Version);
+        node.Acl = acl;
+        _pending[s.PathValue] = node;
+        return new PrepResult((int)OpCode.SetAcl, new SetAclTxn(s.PathValue, acl, node.Aversion), ErrorCode.Ok);
+    }
+
+    private PrepResult PrepCheck(RequestSession session, CheckVersionRequest c)
+    {
+        RequireValidPath(c.PathValue);
+        var node = RequireRecord(c.PathValue);
+        RequirePerm(node, Perms.Read, session);
+        NextVersion(node.Version, c.Version);
+        return new PrepResult((int)OpCode.Check, new CheckVersionTxn(c.PathValue, node.Version), ErrorCode.Ok);
+    }
+}
