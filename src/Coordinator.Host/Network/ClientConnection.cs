@@ -94,11 +94,11 @@ internal sealed partial class ClientConnection : IClientConnection
         {
             var read = await reader.ReadAsync(ct);
             var buffer = read.Buffer;
-            while (TryFrame(ref buffer, connected, out var frame, out var word))
+            while (TryFrame(ref buffer, connected, read.IsCompleted, out var frame, out var word))
             {
                 if (word is not null)
                 {
-                    await AnswerFourLetterWordAsync(word, stream, ct);
+                    await AnswerFourLetterWordAsync(word, frame.ToArray(), stream, ct);
                     return;
                 }
                 var packet = frame.IsSingleSegment ? frame.FirstSpan : frame.ToArray();
@@ -117,8 +117,11 @@ internal sealed partial class ClientConnection : IClientConnection
         }
     }
 
-    /// <summary>Cuts one length-prefixed frame from the buffer; before the handshake, four ASCII letters are a four-letter word.</summary>
-    private bool TryFrame(ref ReadOnlySequence<byte> buffer, bool connected, out ReadOnlySequence<byte> frame, out string? word)
+    /// <summary>
+    /// Cuts one length-prefixed frame from the buffer. Before the handshake, four ASCII letters are a four-letter
+    /// word; the frame then holds the word's argument bytes (stmk's mask), or what arrived of them before EOF.
+    /// </summary>
+    private bool TryFrame(ref ReadOnlySequence<byte> buffer, bool connected, bool atEnd, out ReadOnlySequence<byte> frame, out string? word)
     {
         frame = default;
         word = null;
@@ -127,8 +130,12 @@ internal sealed partial class ClientConnection : IClientConnection
         buffer.Slice(0, 4).CopyTo(prefix);
         if (!connected && FourLetterWords.LooksLikeWord(prefix))
         {
-            word = System.Text.Encoding.ASCII.GetString(prefix);
-            buffer = buffer.Slice(4);
+            string w = System.Text.Encoding.ASCII.GetString(prefix);
+            long argumentBytes = Math.Min(FourLetterWords.ArgumentBytes(w), buffer.Length - 4);
+            if (argumentBytes < FourLetterWords.ArgumentBytes(w) && !atEnd) return false;
+            word = w;
+            frame = buffer.Slice(4, argumentBytes);
+            buffer = buffer.Slice(4 + argumentBytes);
             return true;
         }
         int length = BinaryPrimitives.ReadInt32BigEndian(prefix);
@@ -140,9 +147,9 @@ internal sealed partial class ClientConnection : IClientConnection
         return true;
     }
 
-    private async Task AnswerFourLetterWordAsync(string word, Stream stream, CancellationToken ct)
+    private async Task AnswerFourLetterWordAsync(string word, byte[] argument, Stream stream, CancellationToken ct)
     {
-        string text = await _words.RunAsync(word, ct);
+        string text = await _words.RunAsync(word, argument, ct);
         await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), ct);
         await stream.FlushAsync(ct);
         _socket.Shutdown(SocketShutdown.Send);
