@@ -19,3 +19,9 @@ internal sealed record DisconnectCommand(IClientConnection Connection) : Command
 internal sealed record TickCommand : Command;
 
 internal sealed record QueryCommand(Action<ServerNode> Run) : Command;
+
+/// <summary>From the log flusher: every txn up to <see cref="Zxid"/> is durable.</summary>
+internal sealed record DurableCommand(long Zxid) : Command;
+
+/// <summary>From the log flusher: the log could not be written or synced.</summary>
+internal sealed record LogFailedCommand(Exception Error) : Command;

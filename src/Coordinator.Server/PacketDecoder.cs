@@ -16,9 +16,27 @@ public static class PacketDecoder
             OpCode.Auth => new AuthCommand(connection, AuthPacket.Read(ref reader)),
             OpCode.SetWatches => new SetWatchesCommand(connection, SetWatches.Read(ref reader, version2: false)),
             OpCode.SetWatches2 => new SetWatchesCommand(connection, SetWatches.Read(ref reader, version2: true)),
-            _ => new RequestCommand(connection, header, RequestDecoder.TryDecode(op, ref reader), System.Diagnostics.Stopwatch.GetTimestamp()),
+            _ => DecodeRequest(connection, header, op, ref reader),
         };
         return command;
+    }
+
+    /// <summary>
+    /// A known opcode whose body does not decode is answered with MarshallingError and the connection stays, as
+    /// in ZooKeeper; only a packet too short for its header closes the connection (the caller's JuteException).
+    /// </summary>
+    private static RequestCommand DecodeRequest(IClientConnection connection, RequestHeader header, OpCode op, ref JuteReader reader)
+    {
+        Request? request;
+        try
+        {
+            request = RequestDecoder.TryDecode(op, ref reader);
+        }
+        catch (JuteException e)
+        {
+            request = new UndecodableRequest(op, e.Message);
+        }
+        return new RequestCommand(connection, header, request, System.Diagnostics.Stopwatch.GetTimestamp());
     }
 
     public static ConnectRequest DecodeConnect(ReadOnlySpan<byte> packet)

@@ -1,10 +1,11 @@
-// The standalone node: one loop that owns the tree, sessions and watches, and answers every request in arrival order.
+// The standalone node: one loop that owns the tree, sessions and watches, and answers each session's requests in order.
 using System.Diagnostics;
 using System.Threading.Channels;
 using Coordinator.Core;
 using Coordinator.Jute;
 using Coordinator.Jute.Records;
 using Coordinator.Server.Configuration;
+using Coordinator.Server.Pipeline;
 using Coordinator.Server.Sessions;
 using Coordinator.StateMachine;
 using Coordinator.StateMachine.Watches;
@@ -12,6 +13,13 @@ using Microsoft.Extensions.Logging;
 
 namespace Coordinator.Server;
 
+/// <remarks>
+/// Network threads decode packets and post commands; this loop is the only code that touches server state
+/// (DESIGN.md habit 4). Reads are answered from the tree at once unless the session has an earlier write still
+/// on its way to disk; writes are prepared, logged by the <see cref="LogFlusher"/> and applied by the
+/// <see cref="CommitPipeline"/> when durable, and only then answered. Watch events an apply fires are sent
+/// before the reply of the request that caused them and before any later reply that observes the change.
+/// </remarks>
 public sealed partial class ServerNode : IAsyncDisposable
 {
     /// <summary>Commands waiting for the loop; network readers wait when it is full (back-pressure).</summary>
@@ -24,6 +32,8 @@ public sealed partial class ServerNode : IAsyncDisposable
     private readonly SessionTracker _sessions;
     private readonly Preprocessor _prep;
     private readonly ReadProcessor _reads;
+    private readonly LogFlusher _flusher;
+    private readonly CommitPipeline _pipeline;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stop = new();
@@ -31,8 +41,9 @@ public sealed partial class ServerNode : IAsyncDisposable
     private ITimer? _ticker;
     private long _nextSessionId;
     private long _lastContainerCheckMs;
+    private bool _logFailed;
 
-    public ServerNode(ServerSettings settings, ILogger<ServerNode> log, TimeProvider? time = null)
+    public ServerNode(ServerSettings settings, ILogger<ServerNode> log, TimeProvider? time = null, ITxnLog? txnLog = null)
     {
         Settings = settings;
         _log = log;
@@ -41,6 +52,10 @@ public sealed partial class ServerNode : IAsyncDisposable
         _prep = new Preprocessor(Tree, new PrepSettings(settings.ExtendedTypesEnabled, settings.JuteMaxBufferBytes));
         _reads = new ReadProcessor(Tree);
         _sessions = new SessionTracker(settings.TickTimeMs);
+        _flusher = new LogFlusher(txnLog ?? NullTxnLog.Instance,
+            durable: zxid => Post(new DurableCommand(zxid)),
+            failed: e => Post(new LogFailedCommand(e)));
+        _pipeline = new CommitPipeline(Tree, _prep, _flusher, DeliverWatchEvents);
         _nextSessionId = SessionIds.Initial(settings.ServerId, _time.GetUtcNow().ToUnixTimeMilliseconds());
         StartedAt = _time.GetUtcNow();
     }
@@ -52,6 +67,10 @@ public sealed partial class ServerNode : IAsyncDisposable
     internal IReadOnlyCollection<ClientState> Clients => _clients.Values;
     public int SessionCount => _sessions.Count;
     public long LastZxid => Tree.LastProcessedZxid;
+
+    /// <summary>Writes logged or waiting for the log, not yet applied.</summary>
+    public int UncommittedCount => _pipeline.Uncommitted;
+
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>How often containers and TTL nodes are checked for removal.</summary>
@@ -59,12 +78,13 @@ public sealed partial class ServerNode : IAsyncDisposable
 
     public void Start()
     {
+        _flusher.Start();
         _loop = Task.Factory.StartNew(RunAsync, TaskCreationOptions.LongRunning).Unwrap();
         var period = TimeSpan.FromMilliseconds(Math.Max(10, Settings.TickTimeMs / 2));
         _ticker = _time.CreateTimer(_ => _commands.Writer.TryWrite(new TickCommand()), null, period, period);
     }
 
-    // ---- entry points for network threads ----
+    // ---- entry points for other threads ----
 
     public ValueTask ConnectAsync(IClientConnection c, ConnectRequest request, CancellationToken ct) =>
         _commands.Writer.WriteAsync(new ConnectCommand(c, request), ct);
@@ -76,7 +96,17 @@ public sealed partial class ServerNode : IAsyncDisposable
         return _commands.Writer.WriteAsync(PacketDecoder.Decode(c, packet), ct);
     }
 
-    public void Disconnected(IClientConnection c) => _commands.Writer.TryWrite(new DisconnectCommand(c));
+    public void Disconnected(IClientConnection c) => Post(new DisconnectCommand(c));
+
+    /// <summary>Queues a command that must not be lost, waiting while the loop is busy (never called by the loop).</summary>
+    private void Post(Command command)
+    {
+        if (!_commands.Writer.TryWrite(command))
+        {
+            try { _commands.Writer.WriteAsync(command, _stop.Token).AsTask().Wait(); }
+            catch (Exception e) when (e is OperationCanceledException or AggregateException or ChannelClosedException) { }
+        }
+    }
 
     /// <summary>Runs <paramref name="query"/> on the loop and returns its result (four-letter words, metrics).</summary>
     public async Task<T> QueryAsync<T>(Func<ServerNode, T> query, CancellationToken ct = default)
@@ -130,12 +160,14 @@ public sealed partial class ServerNode : IAsyncDisposable
         switch (command)
         {
             case RequestCommand r: HandleRequest(r); break;
+            case DurableCommand d: _pipeline.OnDurable(d.Zxid); break;
             case ConnectCommand c: HandleConnect(c); break;
             case AuthCommand a: HandleAuth(a); break;
             case SetWatchesCommand s: HandleSetWatches(s); break;
             case DisconnectCommand d: HandleDisconnect(d.Connection); break;
             case TickCommand: HandleTick(); break;
             case QueryCommand q: q.Run(this); break;
+            case LogFailedCommand f: HandleLogFailed(f.Error); break;
         }
     }
 
@@ -149,6 +181,33 @@ public sealed partial class ServerNode : IAsyncDisposable
             Stats.PacketsSent++;
         }
         else Drop(client, "outbound queue full: the client does not read its responses");
+    }
+
+    /// <summary>Sends a reply now, or after the replies this connection is still waiting for.</summary>
+    private void Reply(ClientState client, byte[] packet)
+    {
+        if (client.Replies.Count == 0) Send(client, packet);
+        else client.Replies.Enqueue(new ReplySlot { Packet = packet });
+    }
+
+    /// <summary>Sends the connection's replies that are ready, in order, answering deferred reads as they come up.</summary>
+    private void Pump(ClientState client)
+    {
+        while (client.Replies.TryPeek(out var head))
+        {
+            if (head.Packet is { } packet)
+            {
+                client.Replies.Dequeue();
+                Send(client, packet);
+                head.AfterSend?.Invoke();
+            }
+            else if (head.DeferredRead is { } read)
+            {
+                client.Replies.Dequeue();
+                Send(client, AnswerRead(client, read));
+            }
+            else return;
+        }
     }
 
     private void Drop(ClientState client, string reason)
@@ -170,273 +229,134 @@ public sealed partial class ServerNode : IAsyncDisposable
         }
     }
 
-    private long NextZxid() => Tree.LastProcessedZxid + 1;
-
-    /// <summary>Applies a txn built by the server itself or by Preprocess, then delivers the watch events it fired.</summary>
-    private ProcessTxnResult Commit(long sessionId, int cxid, int type, Txn txn)
+    /// <summary>Hands a prepared txn to the pipeline; the completion runs on the loop once the txn is durable and applied.</summary>
+    private void Propose(long sessionId, int cxid, int type, Txn txn, Action<ProcessTxnResult>? onApplied)
     {
-        var header = new TxnHeader(sessionId, cxid, NextZxid(), NowMs, type);
-        var result = Tree.Apply(header, txn);
-        DeliverWatchEvents();
-        return result;
+        // Callers check CanPropose before preparing, so the log queue has room: a refusal here is a bug.
+        if (!_pipeline.Propose(sessionId, cxid, type, NowMs, txn, onApplied))
+            throw new InvalidOperationException($"the log refused txn 0x{_pipeline.NextZxid:x} after it was prepared");
     }
 
-    // ---- sessions ----
+    /// <summary>False while the log has failed or is full: writes then get an error instead of a zxid.</summary>
+    private bool CanPropose => !_logFailed && !_pipeline.IsFull;
 
-    private void HandleConnect(ConnectCommand command)
+    private void HandleLogFailed(Exception e)
     {
-        var c = command.Connection;
-        var request = command.Request;
-        if (_clients.ContainsKey(c)) { c.Close("second connect request on one connection"); return; }
-        var client = new ClientState(c);
-        _clients[c] = client;
-        if (request.LastZxidSeen > Tree.LastProcessedZxid)
-        {
-            LogRefusedZxid(c.RemoteAddress, request.LastZxidSeen, Tree.LastProcessedZxid);
-            Drop(client, "client has seen a newer zxid than this server");
-            return;
-        }
-        int timeout = Math.Clamp(request.TimeoutMs, Settings.MinSessionTimeoutMs, Settings.MaxSessionTimeoutMs);
-        long sessionId = request.SessionId;
-        if (sessionId == 0)
-        {
-            sessionId = _nextSessionId++;
-            _sessions.Add(sessionId, timeout, NowMs);
-            Commit(sessionId, 0, (int)OpCode.CreateSession, new CreateSessionTxn(timeout));
-            LogSessionCreated(SessionIds.Hex(sessionId), timeout, c.RemoteAddress);
-        }
-        else if (!_sessions.Contains(sessionId) || !SessionPasswords.Matches(sessionId, request.Password))
-        {
-            // ZooKeeper answers an invalid or expired session with a zero timeout, which clients read as "expired".
-            LogSessionRefused(SessionIds.Hex(sessionId), c.RemoteAddress);
-            Send(client, Packets.Record(new ConnectResponse(0, 0, 0, new byte[Limits.SessionPasswordBytes], request.ReadOnly is null ? null : false)));
-            Drop(client, "session expired or password wrong");
-            return;
-        }
-        else
-        {
-            timeout = _sessions.TimeoutOf(sessionId);
-            _sessions.Touch(sessionId, NowMs);
-            if (_bySession.TryGetValue(sessionId, out var previous) && previous != client)
-            {
-                Unbind(previous);
-                Drop(previous, "its session moved to a new connection");
-            }
-        }
-        client.SessionId = sessionId;
-        _bySession[sessionId] = client;
-        c.Stats.SessionId = sessionId;
-        c.Stats.TimeoutMs = timeout;
-        var response = new ConnectResponse(0, timeout, sessionId, SessionPasswords.For(sessionId), request.ReadOnly is null ? null : false);
-        Send(client, Packets.Record(response));
-    }
-
-    private void Unbind(ClientState client)
-    {
-        if (client.SessionId != 0 && _bySession.TryGetValue(client.SessionId, out var bound) && bound == client)
-        {
-            _bySession.Remove(client.SessionId);
-            // ZooKeeper keeps watches per connection; a reconnecting client restores them with setWatches.
-            Tree.Watches.RemoveWatcher(client.SessionId);
-        }
-    }
-
-    private void HandleDisconnect(IClientConnection c)
-    {
-        if (!_clients.Remove(c, out var client)) return;
-        Unbind(client);
-    }
-
-    private void HandleTick()
-    {
-        long now = NowMs;
-        foreach (var sessionId in _sessions.TakeExpired(now))
-        {
-            LogSessionExpired(SessionIds.Hex(sessionId));
-            CloseSession(sessionId, 0);
-            if (_bySession.TryGetValue(sessionId, out var client))
-            {
-                Unbind(client);
-                Drop(client, "session expired");
-            }
-        }
-        if (now - _lastContainerCheckMs >= ContainerCheckIntervalMs)
-        {
-            _lastContainerCheckMs = now;
-            RemoveEmptyContainersAndExpiredTtls(now);
-        }
-    }
-
-    private ProcessTxnResult CloseSession(long sessionId, int cxid)
-    {
-        _sessions.Remove(sessionId);
-        var paths = Tree.EphemeralsOf(sessionId).Order(StringComparer.Ordinal).ToList();
-        return Commit(sessionId, cxid, (int)OpCode.CloseSession, new CloseSessionTxn(paths));
-    }
-
-    /// <summary>ZooKeeper's ContainerManager: empty containers that once had children, and TTL nodes unchanged for their TTL, go.</summary>
-    private void RemoveEmptyContainersAndExpiredTtls(long nowMs)
-    {
-        var candidates = new List<string>();
-        foreach (var path in Tree.Containers)
-        {
-            var node = Tree.GetNode(path)!;
-            if (node.Children.Count == 0 && node.Cversion > 0) candidates.Add(path);
-        }
-        foreach (var path in Tree.Ttls)
-        {
-            var node = Tree.GetNode(path)!;
-            if (node.Children.Count == 0 && nowMs - node.Mtime > EphemeralKinds.TtlOf(node.EphemeralOwner)) candidates.Add(path);
-        }
-        var system = new RequestSession(0, [new Id("super", "")]);
-        foreach (var path in candidates)
-        {
-            var prep = _prep.Prep(system, new DeleteRequest(OpCode.DeleteContainer, path, -1));
-            if (prep.Txn is not null) Commit(0, 0, prep.Type, prep.Txn);
-        }
-    }
-
-    private void HandleAuth(AuthCommand command)
-    {
-        if (Client(command.Connection) is not { } client) return;
-        var packet = command.Packet;
-        if (packet.Scheme == StateMachine.Security.DigestAuth.Scheme)
-        {
-            string digest = StateMachine.Security.DigestAuth.Generate(System.Text.Encoding.UTF8.GetString(packet.Auth));
-            if (Settings.SuperDigest is { } super && digest == super) client.Auth.Add(new Id("super", ""));
-            var id = new Id(StateMachine.Security.DigestAuth.Scheme, digest);
-            if (!client.Auth.Contains(id)) client.Auth.Add(id);
-            Send(client, Packets.Reply(new ReplyHeader(Xids.Auth, 0, 0), null));
-            return;
-        }
-        LogAuthFailed(packet.Scheme, command.Connection.RemoteAddress);
-        Send(client, Packets.Reply(new ReplyHeader(Xids.Auth, 0, (int)ErrorCode.AuthFailed), null));
-        Drop(client, $"authentication failed for scheme '{packet.Scheme}'");
-    }
-
-    /// <summary>Restores a reconnecting client's watches, firing at once those whose node changed since the client's zxid.</summary>
-    private void HandleSetWatches(SetWatchesCommand command)
-    {
-        if (Client(command.Connection) is not { SessionId: not 0 } client) return;
-        var w = command.Watches;
-        long rel = w.RelativeZxid, session = client.SessionId;
-        var watches = Tree.Watches;
-        foreach (var path in w.DataWatches)
-        {
-            var node = Tree.GetNode(path);
-            if (node is null) watches.AddEvent(new WatchEvent(session, EventType.NodeDeleted, path));
-            else if (node.Mzxid > rel) watches.AddEvent(new WatchEvent(session, EventType.NodeDataChanged, path));
-            else watches.AddDataWatch(path, session);
-        }
-        foreach (var path in w.ExistWatches)
-        {
-            if (Tree.GetNode(path) is not null) watches.AddEvent(new WatchEvent(session, EventType.NodeCreated, path));
-            else watches.AddDataWatch(path, session);
-        }
-        foreach (var path in w.ChildWatches)
-        {
-            var node = Tree.GetNode(path);
-            if (node is null) watches.AddEvent(new WatchEvent(session, EventType.NodeDeleted, path));
-            else if (node.Pzxid > rel) watches.AddEvent(new WatchEvent(session, EventType.NodeChildrenChanged, path));
-            else watches.AddChildWatch(path, session);
-        }
-        foreach (var path in w.PersistentWatches) watches.AddPersistentWatch(path, session, recursive: false);
-        foreach (var path in w.PersistentRecursiveWatches) watches.AddPersistentWatch(path, session, recursive: true);
-        DeliverWatchEvents();
-        Send(client, Packets.Reply(new ReplyHeader(Xids.SetWatches, Tree.LastProcessedZxid, 0), null));
+        _logFailed = true;
+        LogTxnLogFailed(e);
+        // Unacknowledged writes may or may not be on disk; their clients learn it as a lost connection.
+        foreach (var client in _clients.Values.ToList()) Drop(client, "the transaction log failed");
     }
 
     // ---- requests ----
 
     private void HandleRequest(RequestCommand command)
     {
-        if (Client(command.Connection) is not { SessionId: not 0, Closing: false } client) return;
+        if (Client(command.Connection) is not { SessionId: not 0, Closing: false, CloseRequested: false } client) return;
         var header = command.Header;
-        var op = (OpCode)header.Type;
         _sessions.Touch(client.SessionId, NowMs);
         Stats.PacketsReceived++;
-
-        ErrorCode err;
-        IRecord? body = null;
-        long zxid = Tree.LastProcessedZxid;
         switch (command.Request)
         {
             case null:
                 LogUnknownOpcode(header.Type, command.Connection.RemoteAddress);
-                err = ErrorCode.Unimplemented;
-                break;
+                ReplyError(client, command, ErrorCode.Unimplemented);
+                return;
             case EmptyRequest { Op: OpCode.Ping }:
-                Send(client, Packets.Reply(new ReplyHeader(Xids.Ping, zxid, 0), null));
+                // Pings skip the queue: they carry no data and the client matches them by xid -2.
+                Send(client, Packets.Reply(new ReplyHeader(Xids.Ping, Tree.LastProcessedZxid, 0), null));
                 return;
             case EmptyRequest { Op: OpCode.CloseSession }:
-                zxid = CloseSession(client.SessionId, header.Xid).Zxid;
-                Unbind(client);
-                Send(client, Packets.Reply(new ReplyHeader(header.Xid, zxid, 0), null));
-                Drop(client, "client closed its session");
+                HandleCloseSession(client, command);
                 return;
             case ReconfigRequest:
-                err = ErrorCode.ReconfigDisabled;
-                break;
-            case var request when ReadProcessor.IsRead(op):
-                (err, body) = _reads.Execute(client.Session, request);
-                break;
+                ReplyError(client, command, ErrorCode.ReconfigDisabled);
+                return;
+            case UndecodableRequest bad:
+                LogUndecodable((OpCode)header.Type, command.Connection.RemoteAddress, bad.Reason);
+                ReplyError(client, command, ErrorCode.MarshallingError);
+                return;
+            case var request when ReadProcessor.IsRead(request.Op):
+                if (client.Replies.Count == 0) Send(client, AnswerRead(client, command));
+                else client.Replies.Enqueue(new ReplySlot { DeferredRead = command });
+                return;
             case var request:
-                (err, body, zxid) = Write(client, header, request);
-                break;
+                HandleWrite(client, command, request);
+                return;
         }
-        Send(client, Packets.Reply(new ReplyHeader(header.Xid, zxid, (int)err), err == ErrorCode.Ok || op == OpCode.Multi ? body : null));
-        RecordLatency(command, op, zxid);
     }
 
-    private (ErrorCode, IRecord?, long) Write(ClientState client, RequestHeader header, Request request)
+    private byte[] AnswerRead(ClientState client, RequestCommand command)
     {
-        var prep = _prep.Prep(client.Session, request);
-        if (prep.Txn is null) return (prep.Err, null, Tree.LastProcessedZxid);
-        var result = Commit(client.SessionId, header.Xid, prep.Type, prep.Txn);
-        if (request is MultiRequest) return (ErrorCode.Ok, Responses.Multi(result), result.Zxid);
-        return (result.Err, result.Err == ErrorCode.Ok ? Responses.For(request.Op, result) : null, result.Zxid);
+        var (err, body) = _reads.Execute(client.Session, command.Request!);
+        RecordLatency(command, Tree.LastProcessedZxid);
+        return Packets.Reply(new ReplyHeader(command.Header.Xid, Tree.LastProcessedZxid, (int)err), err == ErrorCode.Ok ? body : null);
     }
 
-    private void RecordLatency(RequestCommand command, OpCode op, long zxid)
+    private void ReplyError(ClientState client, RequestCommand command, ErrorCode err)
+    {
+        RecordLatency(command, Tree.LastProcessedZxid);
+        Reply(client, Packets.Reply(new ReplyHeader(command.Header.Xid, Tree.LastProcessedZxid, (int)err), null));
+    }
+
+    private void HandleWrite(ClientState client, RequestCommand command, Request request)
+    {
+        if (!CanPropose)
+        {
+            ReplyError(client, command, _logFailed ? ErrorCode.SystemError : ErrorCode.Throttled);
+            return;
+        }
+        var prep = _prep.PrepOutstanding(client.Session, request, _pipeline.NextZxid);
+        if (prep.Txn is null)
+        {
+            ReplyError(client, command, prep.Err);
+            return;
+        }
+        var slot = new ReplySlot();
+        client.Replies.Enqueue(slot);
+        Propose(client.SessionId, command.Header.Xid, prep.Type, prep.Txn, result =>
+        {
+            IRecord? body = request is MultiRequest ? Responses.Multi(result)
+                : result.Err == ErrorCode.Ok ? Responses.For(request.Op, result) : null;
+            int err = request is MultiRequest ? 0 : (int)result.Err;
+            slot.Packet = Packets.Reply(new ReplyHeader(command.Header.Xid, result.Zxid, err), body);
+            RecordLatency(command, result.Zxid);
+            Pump(client);
+        });
+    }
+
+    private void RecordLatency(RequestCommand command, long zxid)
     {
         long ms = (long)Stopwatch.GetElapsedTime(command.ReceivedTicks).TotalMilliseconds;
         var s = command.Connection.Stats;
         s.LastCxid = command.Header.Xid;
         s.LastZxid = zxid;
-        s.LastOperation = Responses.ShortName(op);
+        s.LastOperation = Responses.ShortName((OpCode)command.Header.Type);
         s.LastLatencyMs = ms;
         s.MinLatencyMs = Math.Min(s.MinLatencyMs, ms);
         s.MaxLatencyMs = Math.Max(s.MaxLatencyMs, ms);
         s.TotalLatencyMs += ms;
         s.RequestCount++;
         s.LastResponseAt = _time.GetUtcNow();
-        Stats.Record(ms);
+        Stats.Record(ms, (OpCode)command.Header.Type);
     }
-
-    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Session {SessionId} created, timeout {TimeoutMs} ms, client {Client}")]
-    private partial void LogSessionCreated(string sessionId, int timeoutMs, string client);
-
-    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Session {SessionId} expired")]
-    private partial void LogSessionExpired(string sessionId);
-
-    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Refused reconnect to session {SessionId} from {Client}: expired, unknown or wrong password")]
-    private partial void LogSessionRefused(string sessionId, string client);
-
-    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Refused client {Client}: it has seen zxid 0x{ClientZxid:x}, ours is 0x{OurZxid:x}")]
-    private partial void LogRefusedZxid(string client, long clientZxid, long ourZxid);
-
-    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Authentication failed for scheme {Scheme} from {Client}")]
-    private partial void LogAuthFailed(string scheme, string client);
-
-    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Unknown opcode {Op} from {Client}: answered Unimplemented")]
-    private partial void LogUnknownOpcode(int op, string client);
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Error, Message = "Handling {Command} failed; closing its connection")]
     private partial void LogCommandFailed(Exception e, string command);
 
+    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Unknown opcode {Op} from {Client}: answered Unimplemented")]
+    private partial void LogUnknownOpcode(int op, string client);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Undecodable {Op} request from {Client}: {Reason}; answered MarshallingError")]
+    private partial void LogUndecodable(OpCode op, string client, string reason);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Critical, Message = "The transaction log failed; writes are refused until restart")]
+    private partial void LogTxnLogFailed(Exception e);
+
     public async ValueTask DisposeAsync()
     {
         _ticker?.Dispose();
+        await _flusher.StopAsync();
         _commands.Writer.TryComplete();
         _stop.Cancel();
         if (_loop is not null)

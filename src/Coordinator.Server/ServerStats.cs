@@ -1,4 +1,7 @@
 // Server-wide request counters and latency figures, written by the loop and read by stat, srvr and mntr.
+using Coordinator.Jute;
+using Coordinator.Server.Metrics;
+
 namespace Coordinator.Server;
 
 public sealed class ServerStats
@@ -10,6 +13,16 @@ public sealed class ServerStats
     public long TotalLatencyMs { get; private set; }
     public long MinLatencyMs { get; private set; } = long.MaxValue;
     public long MaxLatencyMs { get; private set; }
+
+    /// <summary>The node's instruments (readlatency, updatelatency, ...); srst does not reset them, as in ZooKeeper.</summary>
+    public ServerMetrics Metrics { get; } = new();
+
+    /// <summary>Records one answered request in these counters and in the latency histogram its opcode belongs to.</summary>
+    public void Record(long latencyMs, OpCode op)
+    {
+        Record(latencyMs);
+        Metrics.RecordRequest(latencyMs, op);
+    }
 
     public void Record(long latencyMs)
     {

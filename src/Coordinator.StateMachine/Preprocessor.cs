@@ -18,29 +18,55 @@ public readonly record struct PrepResult(int Type, Txn? Txn, ErrorCode Err)
     public static PrepResult Fail(ErrorCode err) => new((int)OpCode.Error, null, err);
 }
 
+/// <remarks>
+/// Writes are prepared ahead of being applied (they wait for the log), so a request must see the effect of
+/// every earlier prepared-but-unapplied write: those live in the outstanding changes, keyed by path, until
+/// <see cref="Applied"/> says the tree has caught up (ZooKeeper's outstandingChanges). Within one request,
+/// changes are staged first and only kept when the whole request (a multi included) succeeds.
+/// </remarks>
 public sealed class Preprocessor(DataTree tree, PrepSettings settings)
 {
-    /// <summary>The view of a node that earlier sub-ops of the same multi have changed.</summary>
+    /// <summary>The view of a node as prepared writes will leave it.</summary>
     private sealed class NodeRecord
     {
         public int Version, Cversion, Aversion, ChildCount;
         public long EphemeralOwner;
         public IReadOnlyList<Acl> Acl = [];
+
+        public NodeRecord Clone() => (NodeRecord)MemberwiseClone();
     }
 
-    private readonly Dictionary<string, NodeRecord?> _pending = new(StringComparer.Ordinal);
+    /// <summary>Changes of the request being prepared (null = deleted).</summary>
+    private readonly Dictionary<string, NodeRecord?> _staged = new(StringComparer.Ordinal);
+
+    /// <summary>Changes of prepared writes the tree has not applied yet, with the zxid that made each.</summary>
+    private readonly Dictionary<string, (long Zxid, NodeRecord? Record)> _outstanding = new(StringComparer.Ordinal);
+    private readonly Queue<(long Zxid, string Path)> _outstandingOrder = new();
 
     private sealed class PrepException(ErrorCode code) : Exception(code.ToString())
     {
         public ErrorCode Code { get; } = code;
     }
 
-    public PrepResult Prep(RequestSession session, Request request)
+    public int OutstandingChangeCount => _outstanding.Count;
+
+    /// <summary>Prepares a request against the tree alone, keeping nothing: for callers that apply at once.</summary>
+    public PrepResult Prep(RequestSession session, Request request) => Prep(session, request, zxid: null);
+
+    /// <summary>
+    /// Prepares a request that will be applied later as <paramref name="zxid"/>; its changes stay visible to
+    /// later requests until <see cref="Applied"/> passes that zxid.
+    /// </summary>
+    public PrepResult PrepOutstanding(RequestSession session, Request request, long zxid) => Prep(session, request, zxid);
+
+    private PrepResult Prep(RequestSession session, Request request, long? zxid)
     {
-        _pending.Clear();
+        _staged.Clear();
         try
         {
-            return request is MultiRequest multi ? PrepMulti(session, multi) : PrepOne(session, request);
+            var result = request is MultiRequest multi ? PrepMulti(session, multi) : PrepOne(session, request);
+            if (zxid is { } z && result.Txn is not null) KeepStaged(z);
+            return result;
         }
         catch (PrepException e)
         {
@@ -48,8 +74,55 @@ public sealed class Preprocessor(DataTree tree, PrepSettings settings)
         }
         finally
         {
-            _pending.Clear();
+            _staged.Clear();
         }
+    }
+
+    private void KeepStaged(long zxid)
+    {
+        foreach (var (path, record) in _staged)
+        {
+            _outstanding[path] = (zxid, record);
+            _outstandingOrder.Enqueue((zxid, path));
+        }
+    }
+
+    /// <summary>The tree has applied every txn up to <paramref name="zxid"/>: their outstanding changes are now in it.</summary>
+    public void Applied(long zxid)
+    {
+        while (_outstandingOrder.TryPeek(out var head) && head.Zxid <= zxid)
+        {
+            _outstandingOrder.Dequeue();
+            if (_outstanding.TryGetValue(head.Path, out var current) && current.Zxid == head.Zxid) _outstanding.Remove(head.Path);
+        }
+    }
+
+    /// <summary>
+    /// closeSession: the session's ephemerals as prepared writes will leave them, fixed into the txn so every
+    /// replica deletes the same set; they count as deleted for later requests.
+    /// </summary>
+    public CloseSessionTxn PrepCloseSession(long sessionId, long zxid)
+    {
+        var paths = new SortedSet<string>(tree.EphemeralsOf(sessionId), StringComparer.Ordinal);
+        foreach (var (path, (_, record)) in _outstanding)
+        {
+            if (record is null) paths.Remove(path);
+            else if (record.EphemeralOwner == sessionId) paths.Add(path);
+        }
+        _staged.Clear();
+        foreach (var path in paths)
+        {
+            string parentPath = PathValidation.Parent(path);
+            if (Record(parentPath) is { } parent)
+            {
+                parent.ChildCount--;
+                _staged[parentPath] = parent;
+            }
+            _staged[path] = null;
+        }
+        KeepStaged(zxid);
+        _staged.Clear();
+        return new CloseSessionTxn(paths.ToList());
     }
 
     private PrepResult PrepMulti(RequestSession session, MultiRequest multi)
@@ -70,7 +143,9 @@ public sealed class Preprocessor(DataTree tree, PrepSettings settings)
             }
             catch (PrepException e)
             {
+                // A failed multi changes nothing, so the earlier sub-ops' staged changes go too.
                 failed = true;
+                _staged.Clear();
                 subs.Add(new SubTxn((int)OpCode.Error, new ErrorTxn((int)e.Code)));
             }
         }
@@ -87,9 +162,11 @@ public sealed class Preprocessor(DataTree tree, PrepSettings settings)
         _ => throw new PrepException(ErrorCode.Unimplemented),
     };
 
+    /// <summary>A node as this request may change it: staged, else outstanding (copied), else from the tree.</summary>
     private NodeRecord? Record(string path)
     {
-        if (_pending.TryGetValue(path, out var pending)) return pending;
+        if (_staged.TryGetValue(path, out var staged)) return staged;
+        if (_outstanding.TryGetValue(path, out var outstanding)) return outstanding.Record?.Clone();
         var node = tree.GetNode(path);
         if (node is null) return null;
         return new NodeRecord
@@ -155,11 +232,11 @@ public sealed class Preprocessor(DataTree tree, PrepSettings settings)
         int newCversion = parent.Cversion + 1;
         parent.Cversion = newCversion;
         parent.ChildCount++;
-        _pending[parentPath] = parent;
+        _staged[parentPath] = parent;
         long owner = mode.IsEphemeral() ? session.SessionId
             : mode.IsContainer() ? Limits.ContainerOwner
             : mode.IsTtl() ? EphemeralKinds.TtlOwner(c.Ttl) : 0;
-        _pending[path] = new NodeRecord { EphemeralOwner = owner, Acl = acl };
+        _staged[path] = new NodeRecord { EphemeralOwner = owner, Acl = acl };
 
         if (mode.IsContainer()) return new PrepResult((int)OpCode.CreateContainer, new CreateContainerTxn(path, c.Data, acl, newCversion), ErrorCode.Ok);
         if (mode.IsTtl()) return new PrepResult((int)OpCode.CreateTtl, new CreateTtlTxn(path, c.Data, acl, newCversion, c.Ttl), ErrorCode.Ok);
@@ -179,8 +256,8 @@ public sealed class Preprocessor(DataTree tree, PrepSettings settings)
         NextVersion(node.Version, d.Version);
         if (node.ChildCount > 0) throw new PrepException(ErrorCode.NotEmpty);
         parent.ChildCount--;
-        _pending[parentPath] = parent;
-        _pending[path] = null;
+        _staged[parentPath] = parent;
+        _staged[path] = null;
         return new PrepResult((int)d.Op, new DeleteTxn(path), ErrorCode.Ok);
     }
 
@@ -191,7 +268,7 @@ public sealed class Preprocessor(DataTree tree, PrepSettings settings)
         RequirePerm(node, Perms.Write, session);
         if (s.Data?.Length > settings.MaxDataBytes) throw new PrepException(ErrorCode.BadArguments);
         node.Version = NextVersion(node.Version, s.Version);
-        _pending[s.PathValue] = node;
+        _staged[s.PathValue] = node;
         return new PrepResult((int)OpCode.SetData, new SetDataTxn(s.PathValue, s.Data, node.Version), ErrorCode.Ok);
     }
 
@@ -203,7 +280,7 @@ public sealed class Preprocessor(DataTree tree, PrepSettings settings)
         RequirePerm(node, Perms.Admin, session);
         node.Aversion = NextVersion(node.Aversion, s.Version);
         node.Acl = acl;
-        _pending[s.PathValue] = node;
+        _staged[s.PathValue] = node;
         return new PrepResult((int)OpCode.SetAcl, new SetAclTxn(s.PathValue, acl, node.Aversion), ErrorCode.Ok);
     }
 

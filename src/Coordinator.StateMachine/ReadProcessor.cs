@@ -123,7 +123,9 @@ public sealed class ReadProcessor(DataTree tree)
 
     private ReadResult AddWatch(RequestSession session, AddWatchRequest r)
     {
-        if (!PathValidation.IsValid(r.PathValue) || r.Mode is not (0 or 1)) return ReadResult.Fail(ErrorCode.BadArguments);
+        // ZooKeeper fails to map an unknown mode while decoding, so it answers MarshallingError.
+        if (r.Mode is not (0 or 1)) return ReadResult.Fail(ErrorCode.MarshallingError);
+        if (!PathValidation.IsValid(r.PathValue)) return ReadResult.Fail(ErrorCode.BadArguments);
         tree.Watches.AddPersistentWatch(r.PathValue, session.SessionId, recursive: r.Mode == 1);
         return new ReadResult(ErrorCode.Ok, new ErrorResponse(0));
     }

@@ -347,7 +347,8 @@ public sealed class FourLetterWordTests : IAsyncLifetime
         {
             var client = new TestClient(node, new FakeConnection(id));
             await node.ConnectAsync(client.Connection, new ConnectRequest(0, 0, 30000, 0, new byte[16], false), CancellationToken.None);
-            await node.QueryAsync(_ => 0).WaitAsync(Timeout);
+            // The session is a txn: the reply comes once the log has made it durable, on the node's own schedule.
+            await WaitUntil(() => !client.Connection.Sent.IsEmpty);
             Assert.True(client.Connection.Sent.TryPeek(out var packet));
             var reader = new JuteReader(packet.AsSpan(4));
             client.SessionId = ConnectResponse.Read(ref reader).SessionId;
@@ -356,6 +357,20 @@ public sealed class FourLetterWordTests : IAsyncLifetime
         }
 
         public FakeConnection Connection => connection;
+
+        private List<ReplyHeader> Replies() =>
+            connection.Sent.Skip(1).Select(p => { var r = new JuteReader(p.AsSpan(4)); return ReplyHeader.Read(ref r); }).ToList();
+
+        /// <summary>Polls until the condition holds, failing after <see cref="Timeout"/>.</summary>
+        private static async Task WaitUntil(Func<bool> condition)
+        {
+            var deadline = DateTime.UtcNow + Timeout;
+            while (!condition())
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the node did not answer in time");
+                await Task.Delay(5);
+            }
+        }
 
         /// <summary>The node decodes the packet before this returns, so the pooled buffer can go back at once.</summary>
         private ValueTask Queue(int xid, Request request)
@@ -380,8 +395,8 @@ public sealed class FourLetterWordTests : IAsyncLifetime
         {
             int xid = ++_xid;
             await Queue(xid, request);
-            await node.QueryAsync(_ => 0).WaitAsync(Timeout);
-            var reply = connection.Sent.Select(p => { var r = new JuteReader(p.AsSpan(4)); return ReplyHeader.Read(ref r); }).Last();
+            await WaitUntil(() => Replies().Any(h => h.Xid == xid));
+            var reply = Replies().Last();
             Assert.Equal(xid, reply.Xid);
             Assert.True(reply.Err == 0 || (allowNoNode && reply.Err == (int)ErrorCode.NoNode), $"{request.Op} failed with {reply.Err}");
         }

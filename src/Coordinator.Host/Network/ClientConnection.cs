@@ -16,6 +16,9 @@ internal sealed partial class ClientConnection : IClientConnection
     /// <summary>Replies and notifications waiting for a slow client before it is disconnected.</summary>
     public const int OutboundPacketsMax = 10_000;
 
+    /// <summary>How long a closing connection may spend flushing its last replies before it is cut off.</summary>
+    public static readonly TimeSpan CloseFlushTimeout = TimeSpan.FromSeconds(2);
+
     private static long _nextId;
 
     private readonly Socket _socket;
@@ -57,6 +60,8 @@ internal sealed partial class ClientConnection : IClientConnection
         if (Interlocked.Exchange(ref _closing, 1) != 0) return;
         LogClosing(RemoteAddress, RemotePort, reason);
         _outbound.Writer.TryComplete();
+        // A client that stopped reading would keep the write loop, and so the whole connection, waiting forever.
+        _closed.CancelAfter(CloseFlushTimeout);
     }
 
     public void Start(CancellationToken stopping) => Completion = RunAsync(stopping);

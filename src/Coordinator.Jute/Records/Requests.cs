@@ -229,3 +229,9 @@ public static class RequestDecoder
         _ => throw new JuteException($"unknown opcode {(int)op}"),
     };
 }
+
+/// <summary>A request of a known opcode whose body did not decode; it is answered with MarshallingError.</summary>
+public sealed record UndecodableRequest(OpCode Op, string Reason) : Request(Op)
+{
+    public override void Write(JuteWriter w) => throw new InvalidOperationException("an undecodable request cannot be encoded");
+}

@@ -29,7 +29,9 @@ public static class IpAuth
         address = IPAddress.None;
         bits = 0;
         string[] parts = expr.Split('/');
-        if (parts.Length > 2 || !IPAddress.TryParse(parts[0], out var parsed)) return false;
+        // ZooKeeper 3.8 accepts only dotted-quad IPv4 (it refuses "::1" and .NET's shorthand "1.2.3").
+        bool wellFormed = parts[0].Split('.').Length == 4;
+        if (parts.Length > 2 || !wellFormed || !IPAddress.TryParse(parts[0], out var parsed)) return false;
         address = parsed;
         int max = parsed.GetAddressBytes().Length * 8;
         bits = max;

@@ -1,0 +1,23 @@
+// The server's port to durable storage: append txns, then make everything appended durable with one sync.
+using Coordinator.StateMachine;
+
+namespace Coordinator.Server.Pipeline;
+
+public interface ITxnLog
+{
+    /// <summary>Buffers one txn; it is durable only after the next <see cref="Sync"/>.</summary>
+    void Append(in TxnHeader header, Txn txn);
+
+    /// <summary>Makes every appended txn durable (fsync with forceSync on). Throws when the disk fails.</summary>
+    void Sync();
+}
+
+/// <summary>Keeps nothing: the standalone server until the transaction log is wired in, and tests.</summary>
+public sealed class NullTxnLog : ITxnLog
+{
+    public static readonly NullTxnLog Instance = new();
+
+    public void Append(in TxnHeader header, Txn txn) { }
+
+    public void Sync() { }
+}
