@@ -1,0 +1,73 @@
+// Runs one workload against one server: many sessions, a bounded number of requests in flight each, for a fixed time.
+using System.Diagnostics;
+using Coordinator.Jute.Records;
+
+namespace Coordinator.Bench;
+
+internal sealed record RunResult(string Workload, long Ops, double Seconds, double P50Ms, double P99Ms, double P999Ms, long Errors, double ServerCpuSeconds, double ServerRssMiB)
+{
+    public double OpsPerSecond => Ops / Seconds;
+}
+
+internal static class Runner
+{
+    public static async Task SetupAsync(BenchOptions o, string host, int port)
+    {
+        await using var c = await BenchConnection.OpenAsync(host, port, 30000, CancellationToken.None);
+        foreach (var r in Workload.Setup(o))
+        {
+            int err = await c.CallAsync(r);
+            if (err is not (0 or -110)) throw new InvalidOperationException($"setup {r.Path} failed with error {err}");
+        }
+    }
+
+    public static async Task<RunResult> RunAsync(BenchOptions o, Workload w, string host, int port, int? serverPid)
+    {
+        var connections = new BenchConnection[o.Clients];
+        for (int c = 0; c < o.Clients; c++) connections[c] = await BenchConnection.OpenAsync(host, port, 30000, CancellationToken.None);
+        var histogram = new Histogram();
+        long ops = 0, errors = 0;
+        bool measuring = false;
+        using var stop = new CancellationTokenSource();
+        var workers = new List<Task>();
+        for (int c = 0; c < o.Clients; c++)
+        {
+            for (int lane = 0; lane < o.InFlight; lane++)
+            {
+                int client = c, l = lane;
+                workers.Add(Task.Run(async () =>
+                {
+                    var local = new Histogram();
+                    // Each lane numbers its own requests, so alternating workloads (create then delete) stay paired.
+                    long seq = l * 1_000_000_000L;
+                    while (!stop.IsCancellationRequested)
+                    {
+                        Request request = w.Next(o, client, seq++);
+                        long start = Stopwatch.GetTimestamp();
+                        int err;
+                        try { err = await connections[client].CallAsync(request); }
+                        catch (IOException) { Interlocked.Increment(ref errors); return; }
+                        if (!Volatile.Read(ref measuring)) continue;
+                        local.Add((long)Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                        Interlocked.Increment(ref ops);
+                        if (err != 0) Interlocked.Increment(ref errors);
+                    }
+                    histogram.Merge(local);
+                }));
+            }
+        }
+        await Task.Delay(TimeSpan.FromSeconds(o.WarmupSeconds));
+        double cpu0 = serverPid is { } p0 ? ProcessProbe.CpuSeconds(p0) : 0;
+        var clock = Stopwatch.StartNew();
+        Volatile.Write(ref measuring, true);
+        await Task.Delay(TimeSpan.FromSeconds(o.DurationSeconds));
+        Volatile.Write(ref measuring, false);
+        double seconds = clock.Elapsed.TotalSeconds;
+        double cpu = serverPid is { } p1 ? ProcessProbe.CpuSeconds(p1) - cpu0 : 0;
+        double rss = serverPid is { } p2 ? ProcessProbe.RssMiB(p2) : 0;
+        stop.Cancel();
+        await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30));
+        foreach (var c in connections) await c.DisposeAsync();
+        return new RunResult(w.Name, ops, seconds, histogram.PercentileMs(50), histogram.PercentileMs(99), histogram.PercentileMs(99.9), errors, cpu, rss);
+    }
+}
