@@ -1,7 +1,9 @@
-// Wires one node together (server loop, client listener, four-letter words) so Program and in-process tests start it the same way.
+// Wires one node together (server loop, client listener, four-letter words, monitoring) so Program and in-process tests start it the same way.
 using System.Net;
 using System.Reflection;
+using Coordinator.Host.Http;
 using Coordinator.Host.Network;
+using Coordinator.Host.Storage;
 using Coordinator.Server;
 using Coordinator.Server.Configuration;
 using Microsoft.Extensions.Logging;
@@ -16,38 +18,73 @@ public sealed partial class CoordinatorHost : IAsyncDisposable
         + ", built on " + File.GetLastWriteTimeUtc(typeof(CoordinatorHost).Assembly.Location).ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
 
     private readonly ClientListener _listener;
+    private readonly DurableStorage _storage;
 
-    private CoordinatorHost(ServerNode server, ClientListener listener)
+    private CoordinatorHost(ServerNode server, DurableStorage storage, ClientListener listener, Monitoring monitoring)
     {
         Server = server;
+        _storage = storage;
         _listener = listener;
+        Monitoring = monitoring;
     }
 
     public ServerNode Server { get; }
 
     public IPEndPoint ClientEndPoint => _listener.EndPoint;
 
-    public static Task<CoordinatorHost> StartAsync(ServerSettings settings, ILoggerFactory loggers, string configPath = "", IReadOnlyList<string>? warnings = null)
+    /// <summary>The Prometheus endpoint, admin server and telemetry (src/Coordinator.Host/Http).</summary>
+    public Monitoring Monitoring { get; }
+
+    /// <summary>Where GET /metrics is served; the bound port when metricsProvider.httpPort was 0.</summary>
+    public IPEndPoint MetricsEndPoint => Monitoring.MetricsEndPoint;
+
+    /// <summary>Where the admin server listens; null when admin.enableServer=false.</summary>
+    public IPEndPoint? AdminEndPoint => Monitoring.AdminEndPoint;
+
+    /// <summary>
+    /// Recovers the data directories and starts the node. Throws <see cref="Coordinator.Storage.StorageException"/>
+    /// when the data cannot be read, and <see cref="HttpEndpointException"/> (after stopping what started) when an
+    /// HTTP port cannot be bound.
+    /// </summary>
+    public static async Task<CoordinatorHost> StartAsync(ServerSettings settings, ILoggerFactory loggers, string configPath = "", IReadOnlyList<string>? warnings = null)
     {
         var log = loggers.CreateLogger<CoordinatorHost>();
         foreach (var warning in warnings ?? []) LogConfigWarning(log, warning);
         LogStarting(log, configPath, string.Join(", ", settings.ToConfLines().Select(kv => kv.Key + "=" + kv.Value)));
-        Directory.CreateDirectory(settings.DataDir);
-        var server = new ServerNode(settings, loggers.CreateLogger<ServerNode>());
+        var storage = DurableStorage.Open(settings, loggers.CreateLogger<DurableStorage>());
+        var server = new ServerNode(settings, loggers.CreateLogger<ServerNode>(),
+            txnLog: storage, initialTree: storage.Tree, snapshotter: storage);
         server.Start();
         ClientListener? listener = null;
-        var words = new FourLetterWords(server, () => new FourLetterWordContext(
-            listener!.EndPoint.Address.ToString(), listener.EndPoint.Port, Version));
+        Func<FourLetterWordContext> context = () => new FourLetterWordContext(
+            listener!.EndPoint.Address.ToString(), listener.EndPoint.Port, Version);
+        var words = new FourLetterWords(server, context);
         listener = new ClientListener(server, words, loggers.CreateLogger<ClientListener>());
         listener.Start();
         LogListening(log, listener.EndPoint.ToString());
-        return Task.FromResult(new CoordinatorHost(server, listener));
+        Monitoring monitoring;
+        try
+        {
+            monitoring = await Monitoring.StartAsync(server, words, context, loggers);
+        }
+        catch
+        {
+            await listener.DisposeAsync();
+            await server.DisposeAsync();
+            server.Stats.Metrics.Dispose();
+            storage.Dispose();
+            throw;
+        }
+        return new CoordinatorHost(server, storage, listener, monitoring);
     }
 
     public async ValueTask DisposeAsync()
     {
+        await Monitoring.DisposeAsync();
         await _listener.DisposeAsync();
         await Server.DisposeAsync();
+        Server.Stats.Metrics.Dispose();
+        _storage.Dispose();
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Starting Coordinator from {ConfigPath} with {Settings}")]

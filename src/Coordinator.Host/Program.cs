@@ -29,7 +29,24 @@ using var loggerFactory = LoggerFactory.Create(b => b
     })
     .SetMinimumLevel(LogLevel.Information));
 
-await using var host = await CoordinatorHost.StartAsync(settings, loggerFactory, configPath, warnings);
+CoordinatorHost host;
+try
+{
+    host = await CoordinatorHost.StartAsync(settings, loggerFactory, configPath, warnings);
+}
+catch (Coordinator.Host.Http.HttpEndpointException e)
+{
+    // An admin or metrics port in use stops the start, as it stops ZooKeeper's; one line says which.
+    Console.Error.WriteLine($"Coordinator cannot start: {e.Message}");
+    return 2;
+}
+catch (Coordinator.Storage.StorageException e)
+{
+    // Never serve a silently empty tree: unreadable data stops the server with the reason.
+    Console.Error.WriteLine($"Coordinator cannot start: the data in {settings.DataDir} cannot be recovered: {e.Message}");
+    return 3;
+}
+await using var running = host;
 Console.Out.WriteLine($"Coordinator serving clients on {host.ClientEndPoint.Address}:{host.ClientEndPoint.Port}");
 
 var stopped = new TaskCompletionSource();

@@ -42,21 +42,35 @@ public sealed partial class ServerNode : IAsyncDisposable
     private long _nextSessionId;
     private long _lastContainerCheckMs;
     private bool _logFailed;
+    private readonly ISnapshotter? _snapshotter;
+    private readonly Random _random;
+    private long _txnsSinceSnapshot;
+    private long _txnsUntilSnapshot;
 
-    public ServerNode(ServerSettings settings, ILogger<ServerNode> log, TimeProvider? time = null, ITxnLog? txnLog = null)
+    /// <param name="txnLog">Where txns are made durable before they are applied; none keeps nothing (tests).</param>
+    /// <param name="initialTree">The tree recovered from disk, with its sessions; a fresh tree when null.</param>
+    /// <param name="snapshotter">Takes a snapshot every snapCount txns or so; none takes none.</param>
+    public ServerNode(ServerSettings settings, ILogger<ServerNode> log, TimeProvider? time = null, ITxnLog? txnLog = null,
+        DataTree? initialTree = null, ISnapshotter? snapshotter = null, Random? random = null)
     {
         Settings = settings;
         _log = log;
         _time = time ?? TimeProvider.System;
-        Tree = new DataTree();
+        Tree = initialTree ?? new DataTree();
+        _snapshotter = snapshotter;
+        _random = random ?? new Random();
+        _txnsUntilSnapshot = NextSnapshotDistance();
         _prep = new Preprocessor(Tree, new PrepSettings(settings.ExtendedTypesEnabled, settings.JuteMaxBufferBytes));
         _reads = new ReadProcessor(Tree);
         _sessions = new SessionTracker(settings.TickTimeMs);
         _flusher = new LogFlusher(txnLog ?? NullTxnLog.Instance,
             durable: zxid => Post(new DurableCommand(zxid)),
-            failed: e => Post(new LogFailedCommand(e)));
-        _pipeline = new CommitPipeline(Tree, _prep, _flusher, DeliverWatchEvents);
+            failed: e => Post(new LogFailedCommand(e)),
+            syncedMs: ms => Stats.Metrics.FsyncTime.Record(ms));
+        _pipeline = new CommitPipeline(Tree, _prep, _flusher, AfterApply);
         _nextSessionId = SessionIds.Initial(settings.ServerId, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        // Recovered sessions get a full timeout from now to reconnect, as in ZooKeeper after a restart.
+        foreach (var (sessionId, timeoutMs) in Tree.Sessions) _sessions.Add(sessionId, timeoutMs, NowMs);
         StartedAt = _time.GetUtcNow();
     }
 
@@ -215,6 +229,23 @@ public sealed partial class ServerNode : IAsyncDisposable
         if (client.Closing) return;
         client.Closing = true;
         client.Connection.Close(reason);
+    }
+
+    /// <summary>
+    /// ZooKeeper snapshots after snapCount/2 plus a random share of snapCount/2 txns, so the servers of an
+    /// ensemble do not all snapshot at once.
+    /// </summary>
+    private long NextSnapshotDistance() => Settings.SnapCount / 2 + _random.NextInt64(Math.Max(1, Settings.SnapCount / 2));
+
+    private void AfterApply()
+    {
+        DeliverWatchEvents();
+        if (_snapshotter is null || ++_txnsSinceSnapshot < _txnsUntilSnapshot) return;
+        _txnsSinceSnapshot = 0;
+        _txnsUntilSnapshot = NextSnapshotDistance();
+        // Txns after this one start a new log file, so old files can be purged once newer snapshots exist.
+        _flusher.RequestRoll();
+        _snapshotter.TakeSnapshot(Tree);
     }
 
     /// <summary>Sends the watch events the last apply fired, before the response that observes the change.</summary>

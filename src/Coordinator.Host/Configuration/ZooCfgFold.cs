@@ -45,6 +45,9 @@ internal sealed class ZooCfgFold(ServerSettings start, string baseDirectory, str
         ["admin.serverPort"] = (f, k, v) => f.Settings with { AdminServerPort = f.Int(k, v, Port) },
         ["admin.serverAddress"] = (f, k, v) => f.Settings with { AdminServerAddress = v },
         ["admin.enableServer"] = (f, k, v) => f.Settings with { AdminEnableServer = f.Bool(k, v) },
+        // OpenTelemetry's OTEL_EXPORTER_OTLP_* variables as zoo.cfg keys; an empty endpoint turns OTLP export off.
+        ["otel.exporter.otlp.endpoint"] = (f, k, v) => f.Settings with { OtlpEndpoint = v.Length == 0 ? null : v },
+        ["otel.exporter.otlp.protocol"] = (f, k, v) => f.Settings with { OtlpProtocol = v },
         ["standaloneEnabled"] = (f, k, v) => f.Settings with { StandaloneEnabled = f.Bool(k, v) },
         ["peerType"] = (f, k, v) => f.PeerType(k, v),
     };

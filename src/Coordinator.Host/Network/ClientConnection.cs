@@ -19,6 +19,9 @@ internal sealed partial class ClientConnection : IClientConnection
     /// <summary>How long a closing connection may spend flushing its last replies before it is cut off.</summary>
     public static readonly TimeSpan CloseFlushTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>A connection that has not sent its connect request (or a four-letter word) by then is closed, as ZooKeeper does.</summary>
+    public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+
     private static long _nextId;
 
     private readonly Socket _socket;
@@ -95,9 +98,20 @@ internal sealed partial class ClientConnection : IClientConnection
     private async Task ReadLoopAsync(PipeReader reader, Stream stream, CancellationToken ct)
     {
         bool connected = false;
+        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        handshake.CancelAfter(HandshakeTimeout);
         while (!ct.IsCancellationRequested && Volatile.Read(ref _closing) == 0)
         {
-            var read = await reader.ReadAsync(ct);
+            ReadResult read;
+            try
+            {
+                read = await reader.ReadAsync(connected ? ct : handshake.Token);
+            }
+            catch (OperationCanceledException) when (!connected && !ct.IsCancellationRequested)
+            {
+                Close($"no connect request within {HandshakeTimeout.TotalSeconds:0} s");
+                return;
+            }
             var buffer = read.Buffer;
             while (TryFrame(ref buffer, connected, read.IsCompleted, out var frame, out var word))
             {
@@ -158,7 +172,9 @@ internal sealed partial class ClientConnection : IClientConnection
         await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), ct);
         await stream.FlushAsync(ct);
         _socket.Shutdown(SocketShutdown.Send);
-        Close($"four-letter word {word} answered");
+        Close(_words.IsAllowed(word)
+            ? $"four-letter word {word} answered"
+            : $"four-letter word {word} refused: not in 4lw.commands.whitelist");
     }
 
     private async Task WriteLoopAsync(Stream stream, CancellationToken ct)

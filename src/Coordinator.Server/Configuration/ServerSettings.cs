@@ -125,6 +125,17 @@ public sealed record ServerSettings
 
     public bool AdminEnableServer { get; init; } = true;
 
+    /// <summary>Values <see cref="OtlpProtocol"/> takes, as OpenTelemetry's OTEL_EXPORTER_OTLP_PROTOCOL spells them.</summary>
+    public const string OtlpProtocolGrpc = "grpc";
+
+    public const string OtlpProtocolHttpProtobuf = "http/protobuf";
+
+    /// <summary>otel.exporter.otlp.endpoint: where OTLP metrics and traces are pushed (http:// or https:// URL); null = no OTLP export.</summary>
+    public string? OtlpEndpoint { get; init; }
+
+    /// <summary>otel.exporter.otlp.protocol: grpc (the default, port 4317) or http/protobuf (port 4318).</summary>
+    public string OtlpProtocol { get; init; } = OtlpProtocolGrpc;
+
     /// <summary>With a single participant listed, run standalone instead of as an ensemble of one.</summary>
     public bool StandaloneEnabled { get; init; } = true;
 

@@ -57,6 +57,15 @@ internal static class ServerSettingsRules
         AtLeast(problems, "autopurge.snapRetainCount", s.AutopurgeSnapRetainCount, 3, "an integer >= 3 (snapshots)");
         AtLeast(problems, "autopurge.purgeInterval", s.AutopurgePurgeIntervalHours, 0, "an integer >= 0 (hours, 0 = off)");
 
+        if (s.OtlpEndpoint is { } otlp && !(Uri.TryCreate(otlp, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        {
+            problems.Add($"otel.exporter.otlp.endpoint={otlp} is not valid: expected an http:// or https:// URL, e.g. http://collector:4317");
+        }
+        if (s.OtlpProtocol is not (ServerSettings.OtlpProtocolGrpc or ServerSettings.OtlpProtocolHttpProtobuf))
+        {
+            problems.Add($"otel.exporter.otlp.protocol={s.OtlpProtocol} is not valid: expected {ServerSettings.OtlpProtocolGrpc} or {ServerSettings.OtlpProtocolHttpProtobuf}");
+        }
+
         if (s.SuperDigest is { } digest && !IsSuperDigest(digest))
         {
             problems.Add($"DigestAuthenticationProvider.superDigest={digest} is not valid: expected user:<base64 sha1 digest>, e.g. super:D/InIHSb7yEEbrWz8b9l71RjZJU=");

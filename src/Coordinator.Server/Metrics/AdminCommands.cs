@@ -30,11 +30,11 @@ public sealed class AdminCommands(ServerNode node, FourLetterWords words, Func<F
         new(["hash"], (c, _, ct) => c.OnLoop(AdminStateCommands.Hash, ct)),
         new(["dirs"], (c, _, _) => Task.FromResult(c.Dirs())),
         new(["dump"], (c, _, ct) => c.OnLoop(AdminStateCommands.Dump, ct)),
-        new(["environment", "env", "envi"], (c, _, _) => Task.FromResult(c.Environment(sorted: false))),
+        new(["environment", "env", "envi"], (c, _, _) => Task.FromResult(c.EnvironmentFacts(sorted: false))),
         new(["get_trace_mask", "gtmk"], (c, _, _) => Task.FromResult(new JsonObject { ["tracemask"] = c._words.TraceMask })),
         new(["initial_configuration", "icfg"], (c, _, _) => Task.FromResult(c.InitialConfiguration())),
         new(["is_read_only", "isro"], (_, _, _) => Task.FromResult(new JsonObject { ["read_only"] = false })),
-        new(["last_snapshot", "lsnp"], (_, _, _) => Task.FromResult(LastSnapshot())),
+        new(["last_snapshot", "lsnp"], (c, _, _) => Task.FromResult(c.LastSnapshot())),
         new(["leader", "lead"], (_, _, _) => Task.FromResult(new JsonObject { ["error"] = "server is not initialized" })),
         new(["monitor", "mntr"], (c, _, ct) => c.MonitorAsync(ct)),
         new(["observer_connection_stat_reset", "orst"], (_, _, _) => Task.FromResult(new JsonObject())),
@@ -44,7 +44,7 @@ public sealed class AdminCommands(ServerNode node, FourLetterWords words, Func<F
         new(["stats", "stat"], (c, _, ct) => c.ServerStatsAsync(withConnections: true, ct)),
         new(["stat_reset", "srst"], (c, _, ct) => c.OnLoop(AdminStateCommands.StatReset, ct)),
         new(["observers", "obsr"], (_, _, _) => Task.FromResult(new JsonObject { ["synced_observers"] = 0, ["observers"] = new JsonArray() })),
-        new(["system_properties", "sysp"], (c, _, _) => Task.FromResult(c.Environment(sorted: true))),
+        new(["system_properties", "sysp"], (c, _, _) => Task.FromResult(c.EnvironmentFacts(sorted: true))),
         new(["voting_view"], (_, _, _) => Task.FromResult(new JsonObject { ["current_config"] = new JsonObject() })),
         new(["watches", "wchc"], (c, _, ct) => c.OnLoop(AdminStateCommands.WatchesBySession, ct)),
         new(["watches_by_path", "wchp"], (c, _, ct) => c.OnLoop(AdminStateCommands.WatchesByPath, ct)),
@@ -114,7 +114,7 @@ public sealed class AdminCommands(ServerNode node, FourLetterWords words, Func<F
     };
 
     /// <summary>envi's facts as JSON; system_properties lists the same facts sorted, the nearest .NET has to Java's properties.</summary>
-    private JsonObject Environment(bool sorted)
+    private JsonObject EnvironmentFacts(bool sorted)
     {
         var facts = new List<KeyValuePair<string, string>>();
         foreach (var line in EnvironmentWords.Envi(Version).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1))
@@ -140,12 +140,32 @@ public sealed class AdminCommands(ServerNode node, FourLetterWords words, Func<F
         return new JsonObject { ["initial_configuration"] = text.ToString() };
     }
 
-    /// <summary>No snapshots are written yet, which ZooKeeper reports as zxid ffffffffffffffff (-1 in hex) and timestamp -1.</summary>
-    private static JsonObject LastSnapshot() => new()
+    /// <summary>
+    /// The newest snapshot in dataDir/version-2 (ZooKeeper's "snapshot.&lt;hex zxid&gt;" files): its zxid in hex and
+    /// when it was written, in unix seconds. Without one, ZooKeeper's "none": zxid ffffffffffffffff (-1), timestamp -1.
+    /// </summary>
+    private JsonObject LastSnapshot()
     {
-        ["zxid"] = (-1L).ToString("x", CultureInfo.InvariantCulture),
-        ["timestamp"] = -1L,
-    };
+        long zxid = -1, timestamp = -1;
+        try
+        {
+            foreach (var file in new DirectoryInfo(Path.Combine(_node.Settings.DataDir, SnapshotFolder)).EnumerateFiles(SnapshotPrefix + ".*"))
+            {
+                string[] parts = file.Name.Split('.');
+                if (parts.Length is 2 or 3
+                    && long.TryParse(parts[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long z) && z > zxid)
+                {
+                    zxid = z;
+                    timestamp = new DateTimeOffset(file.LastWriteTimeUtc).ToUnixTimeSeconds();
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return new JsonObject { ["zxid"] = zxid.ToString("x", CultureInfo.InvariantCulture), ["timestamp"] = timestamp };
+    }
+
+    private const string SnapshotFolder = "version-2";
+    private const string SnapshotPrefix = "snapshot";
 
     private async Task<JsonObject> MonitorAsync(CancellationToken ct)
     {

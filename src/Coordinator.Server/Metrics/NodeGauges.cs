@@ -37,9 +37,6 @@ public sealed class NodeGauges
         ProcessGauges.Register(meter);
     }
 
-    /// <summary>The values the gauges report now.</summary>
-    public MonitorValues Current => _snapshot;
-
     /// <summary>Takes a new snapshot on the loop; bounded by <see cref="RefreshTimeout"/>. False when the loop did not answer in time.</summary>
     public async Task<bool> RefreshAsync(CancellationToken ct)
     {

@@ -10,6 +10,15 @@ public interface ITxnLog
 
     /// <summary>Makes every appended txn durable (fsync with forceSync on). Throws when the disk fails.</summary>
     void Sync();
+
+    /// <summary>Closes the current log file; the next append starts a new one (done at each snapshot).</summary>
+    void Roll();
+}
+
+/// <summary>Writes a snapshot of the tree as of its last applied zxid; called on the server loop.</summary>
+public interface ISnapshotter
+{
+    void TakeSnapshot(Coordinator.StateMachine.DataTree tree);
 }
 
 /// <summary>Keeps nothing: the standalone server until the transaction log is wired in, and tests.</summary>
@@ -20,4 +29,6 @@ public sealed class NullTxnLog : ITxnLog
     public void Append(in TxnHeader header, Txn txn) { }
 
     public void Sync() { }
+
+    public void Roll() { }
 }

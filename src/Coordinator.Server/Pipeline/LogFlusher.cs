@@ -14,18 +14,26 @@ internal sealed class LogFlusher
     private readonly ITxnLog _log;
     private readonly Action<long> _durable;
     private readonly Action<Exception> _failed;
+    private readonly Action<long>? _syncedMs;
     private Task _run = Task.CompletedTask;
 
     /// <param name="durable">Called with the highest zxid made durable by a sync.</param>
     /// <param name="failed">Called once when the log fails; nothing after that is acknowledged.</param>
-    public LogFlusher(ITxnLog log, Action<long> durable, Action<Exception> failed)
+    /// <param name="syncedMs">Called with each sync's duration (ZooKeeper's fsynctime).</param>
+    public LogFlusher(ITxnLog log, Action<long> durable, Action<Exception> failed, Action<long>? syncedMs = null)
     {
+        _syncedMs = syncedMs;
         _log = log;
         _durable = durable;
         _failed = failed;
     }
 
     public long Syncs { get; private set; }
+
+    private int _rollRequested;
+
+    /// <summary>Asks the flusher to start a new log file before the next txn it appends (after a snapshot).</summary>
+    public void RequestRoll() => Interlocked.Exchange(ref _rollRequested, 1);
 
     public void Start() => _run = Task.Factory.StartNew(RunAsync, TaskCreationOptions.LongRunning).Unwrap();
 
@@ -43,10 +51,13 @@ internal sealed class LogFlusher
                 // Everything queued while the previous sync ran shares the next one.
                 while (reader.TryRead(out var item))
                 {
+                    if (Interlocked.Exchange(ref _rollRequested, 0) == 1) _log.Roll();
                     _log.Append(item.Header, item.Txn);
                     last = item.Header.Zxid;
                 }
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
                 _log.Sync();
+                _syncedMs?.Invoke((long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 Syncs++;
                 _durable(last);
             }
