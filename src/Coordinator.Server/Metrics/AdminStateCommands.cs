@@ -2,6 +2,7 @@
 //
 // Connections come from the cons word's text, parsed, so the JSON shows the same counters cons does (including
 // crst's reset). JSON names and types are ZooKeeper's ServerCnxn.getConnectionInfo: ids and zxids as numbers.
+using Coordinator.StateMachine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 
@@ -171,7 +172,7 @@ internal static class AdminStateCommands
         ["digests"] = new JsonArray(new JsonObject
         {
             ["zxid"] = node.LastZxid,
-            ["digest"] = HashWord.TreeDigest(node.Tree),
+            ["digest"] = TreeDigest.Of(node.Tree),
             ["digest_version"] = DigestVersion,
         }),
     };
