@@ -62,6 +62,8 @@ public sealed partial class ServerNode : IAsyncDisposable
         _txnsUntilSnapshot = NextSnapshotDistance();
         _prep = new Preprocessor(Tree, new PrepSettings(settings.ExtendedTypesEnabled, settings.JuteMaxBufferBytes));
         _reads = new ReadProcessor(Tree);
+        Tree.Watches.MayRead = (session, acl) =>
+            _bySession.TryGetValue(session, out var c) && StateMachine.Security.AclCheck.IsAllowed(acl, Perms.Read, c.Auth);
         _sessions = new SessionTracker(settings.TickTimeMs);
         _flusher = new LogFlusher(txnLog ?? NullTxnLog.Instance,
             durable: zxid => Post(new DurableCommand(zxid)),

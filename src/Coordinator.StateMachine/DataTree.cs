@@ -182,8 +182,8 @@ public sealed class DataTree
             case EphemeralKind.Normal: EphemeralSet(owner).Add(path); break;
         }
         rc.Stat = node.ToStat();
-        Watches.TriggerData(path, EventType.NodeCreated);
-        Watches.TriggerChild(parentPath, EventType.NodeChildrenChanged);
+        Watches.TriggerData(path, EventType.NodeCreated, node.Acl);
+        Watches.TriggerChild(parentPath, EventType.NodeChildrenChanged, parent.Acl);
     }
 
     private HashSet<string> EphemeralSet(long owner)
@@ -213,9 +213,9 @@ public sealed class DataTree
                 }
                 break;
         }
-        var fired = Watches.TriggerData(path, EventType.NodeDeleted);
-        Watches.TriggerChild(path, EventType.NodeDeleted, fired);
-        Watches.TriggerChild(parentPath, EventType.NodeChildrenChanged);
+        var fired = Watches.TriggerData(path, EventType.NodeDeleted, node.Acl);
+        Watches.TriggerChild(path, EventType.NodeDeleted, node.Acl, fired);
+        Watches.TriggerChild(parentPath, EventType.NodeChildrenChanged, parent.Acl);
         return ErrorCode.Ok;
     }
 
@@ -227,7 +227,7 @@ public sealed class DataTree
         node.Version = version;
         node.Mzxid = zxid;
         node.Mtime = time;
-        Watches.TriggerData(path, EventType.NodeDataChanged);
+        Watches.TriggerData(path, EventType.NodeDataChanged, node.Acl);
         return (ErrorCode.Ok, node.ToStat());
     }
 

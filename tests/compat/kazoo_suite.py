@@ -922,6 +922,20 @@ def acl_id_validation(ctx):
 
 
 @check
+def watch_event_needs_read(ctx):
+    # A watcher without READ on the node loses its watch silently (ZooKeeper's fix for CVE-2024-23944).
+    p = ctx.path('acl-watch')
+    ctx.a.add_auth('digest', 'alice:secret')
+    ctx.a.create(p, b'x', acl=[ACL(31, Id('digest', digest_id('alice', 'secret')))])
+    seen = []
+    ctx.b.exists(p, watch=seen.append)
+    ctx.a.set(p, b'y')
+    ctx.a.sync(p)
+    time.sleep(0.3)
+    eq(seen, [], 'no event for a session that cannot read the node')
+
+
+@check
 def world_read_only_acl(ctx):
     p = ctx.path('acl-ro')
     ctx.a.create(p, b'ro', acl=READ_ACL_UNSAFE)

@@ -1,4 +1,6 @@
 // The data and child watch tables of one server, and the ordered list of events the last apply fired.
+using Coordinator.Jute.Records;
+
 namespace Coordinator.StateMachine.Watches;
 
 public sealed class WatchManager
@@ -21,17 +23,26 @@ public sealed class WatchManager
         ChildWatches.Add(path, watcher, mode);
     }
 
-    public HashSet<long> TriggerData(string path, EventType type, HashSet<long>? suppress = null) =>
-        Trigger(DataWatches, path, type, suppress);
+    /// <summary>
+    /// Decides whether a watcher may hear of a change to a node with the given ACL (READ, in the server). As in
+    /// ZooKeeper since CVE-2024-23944, a watcher without it loses its one-shot watch but gets no event, so watches
+    /// never leak paths the session cannot read. Null lets every event through (the tree alone, in tests).
+    /// </summary>
+    public Func<long, IReadOnlyList<Acl>, bool>? MayRead { get; set; }
 
-    public HashSet<long> TriggerChild(string path, EventType type, HashSet<long>? suppress = null) =>
-        Trigger(ChildWatches, path, type, suppress);
+    /// <param name="acl">The ACL of the node the event is about (for NodeChildrenChanged, the parent).</param>
+    public HashSet<long> TriggerData(string path, EventType type, IReadOnlyList<Acl> acl, HashSet<long>? suppress = null) =>
+        Trigger(DataWatches, path, type, acl, suppress);
 
-    private HashSet<long> Trigger(WatchTable table, string path, EventType type, HashSet<long>? suppress)
+    public HashSet<long> TriggerChild(string path, EventType type, IReadOnlyList<Acl> acl, HashSet<long>? suppress = null) =>
+        Trigger(ChildWatches, path, type, acl, suppress);
+
+    private HashSet<long> Trigger(WatchTable table, string path, EventType type, IReadOnlyList<Acl> acl, HashSet<long>? suppress)
     {
         var fired = new HashSet<long>();
         table.Trigger(path, type, fired, suppress);
-        foreach (var watcher in fired) _pending.Add(new WatchEvent(watcher, type, path));
+        foreach (var watcher in fired)
+            if (MayRead is null || MayRead(watcher, acl)) _pending.Add(new WatchEvent(watcher, type, path));
         return fired;
     }
 

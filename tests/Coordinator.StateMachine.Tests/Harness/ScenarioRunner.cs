@@ -33,7 +33,15 @@ public sealed class ScenarioRunner
     /// <summary>How often each kind of outcome happened, so a test can show the generators reach the interesting cases.</summary>
     public Dictionary<string, int> Coverage { get; } = [];
 
+    /// <summary>The registrations that caused events: one-shot Data/Child, Persistent, Recursive (on the path or an ancestor).</summary>
+    public IReadOnlyDictionary<string, int> WatchHits => _watches.Hits;
+
     public DataTree Tree => _sut.Tree;
+
+    public ModelWatches Watches => _watches;
+
+    /// <summary>The watch events the last step fired (the model's, which the state machine's matched).</summary>
+    public IReadOnlyList<ModelEvent> LastEvents { get; private set; } = [];
 
     public long SessionOf(int slot) => Identities.SessionId(slot, _generation[slot]);
 
@@ -92,6 +100,7 @@ public sealed class ScenarioRunner
         Count(resolved, expected, modelEvents);
         if (expected.ToString() != actual.ToString()) Mismatch("result", expected, actual);
         CompareEvents(modelEvents, sutEvents, ordered: resolved is not CloseSessionOp);
+        LastEvents = modelEvents;
         if (resolved is CloseSessionOp)
         {
             _closed.Add(session);
@@ -204,8 +213,8 @@ public sealed class ScenarioRunner
     {
         var b = new StringBuilder();
         b.AppendLine().AppendLine($"Model and state machine disagree on {what} after the last step:");
-        b.AppendLine($"  model (ZooKeeper 3.8): {expected}");
-        b.AppendLine($"  state machine:         {actual}");
+        b.AppendLine($"  model:         {expected}");
+        b.AppendLine($"  state machine: {actual}");
         b.AppendLine("Steps (each with the model's outcome and events):");
         foreach (var line in _trace) b.AppendLine("  " + line);
         throw new ScenarioMismatchException(b.ToString());

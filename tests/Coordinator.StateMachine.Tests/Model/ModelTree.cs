@@ -181,7 +181,7 @@ public sealed class ModelTree
         parent.Children.Add(ModelRules.NameOf(path));
         parent.ChildCreates++;
         parent.Pzxid = zxid;
-        changes.Add(new Change(ChangeKind.Created, path));
+        changes.Add(new Change(ChangeKind.Created, path, node.Acl, parent.Acl));
         return new Outcome(ErrorCode.Ok, Path: path, Stat: node.Stat);
     }
 
@@ -201,11 +201,12 @@ public sealed class ModelTree
     /// <summary>Removes a childless node. The parent's pzxid moves; its persisted cversion does not.</summary>
     private void Remove(string path, long zxid, List<Change> changes)
     {
+        var node = _nodes[path];
         _nodes.Remove(path);
         var parent = _nodes[ModelRules.ParentOf(path)];
         parent.Children.Remove(ModelRules.NameOf(path));
         parent.Pzxid = zxid;
-        changes.Add(new Change(ChangeKind.Deleted, path));
+        changes.Add(new Change(ChangeKind.Deleted, path, node.Acl, parent.Acl));
     }
 
     private Outcome SetData(IReadOnlyList<Id> auth, SetDataOp s, long zxid, long time, List<Change> changes)
@@ -218,7 +219,7 @@ public sealed class ModelTree
         node.Version++;
         node.Mzxid = zxid;
         node.Mtime = time;
-        changes.Add(new Change(ChangeKind.DataChanged, s.Path));
+        changes.Add(new Change(ChangeKind.DataChanged, s.Path, node.Acl, _nodes[ModelRules.ParentOf(s.Path)].Acl));
         return new Outcome(ErrorCode.Ok, Stat: node.Stat);
     }
 

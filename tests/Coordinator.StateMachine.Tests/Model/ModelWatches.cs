@@ -1,4 +1,5 @@
 // The reference watch model: a set of (session, path, kind) registrations and the events each tree change fires.
+using Coordinator.Jute.Records;
 using Coordinator.StateMachine.Watches;
 
 namespace Coordinator.StateMachine.Tests.Model;
@@ -10,7 +11,8 @@ namespace Coordinator.StateMachine.Tests.Model;
 /// </summary>
 public enum WatchKind { Data, Child, Persistent, Recursive }
 
-public readonly record struct ModelEvent(long Session, EventType Type, string Path)
+/// <summary>An event for one session; <see cref="Acl"/> is the ACL ZooKeeper checks for READ before sending it.</summary>
+public readonly record struct ModelEvent(long Session, EventType Type, string Path, IReadOnlyList<Acl>? Acl = null)
 {
     public override string ToString() => $"{Type} {ScenarioPaths.Show(Path)} -> 0x{Session:x}";
 }
@@ -20,6 +22,18 @@ public sealed class ModelWatches
     private readonly HashSet<(long Session, string Path, WatchKind Kind)> _watches = [];
 
     public IEnumerable<(long Session, string Path, WatchKind Kind)> All => _watches;
+
+    /// <summary>Which kinds of registration caused events (test coverage only; "Recursive on ancestor" counts separately).</summary>
+    public Dictionary<string, int> Hits { get; } = [];
+
+    private void Hit(IEnumerable<(long Session, string Path, WatchKind Kind)> matched, string path)
+    {
+        foreach (var w in matched)
+        {
+            string key = w.Kind == WatchKind.Recursive && w.Path != path ? "Recursive on ancestor" : w.Kind.ToString();
+            Hits[key] = Hits.GetValueOrDefault(key) + 1;
+        }
+    }
 
     public void Add(long session, string path, WatchKind kind) => _watches.Add((session, path, kind));
 
@@ -32,43 +46,43 @@ public sealed class ModelWatches
         switch (change.Kind)
         {
             case ChangeKind.Created:
-                DataTrigger(change.Path, EventType.NodeCreated, events);
-                ChildTrigger(parent, EventType.NodeChildrenChanged, [], events);
+                DataTrigger(change.Path, EventType.NodeCreated, change.NodeAcl, events);
+                ChildTrigger(parent, EventType.NodeChildrenChanged, change.ParentAcl, [], events);
                 break;
             case ChangeKind.DataChanged:
-                DataTrigger(change.Path, EventType.NodeDataChanged, events);
+                DataTrigger(change.Path, EventType.NodeDataChanged, change.NodeAcl, events);
                 break;
             case ChangeKind.Deleted:
-                var notified = DataTrigger(change.Path, EventType.NodeDeleted, events);
-                ChildTrigger(change.Path, EventType.NodeDeleted, notified, events);
-                ChildTrigger(parent, EventType.NodeChildrenChanged, [], events);
+                var notified = DataTrigger(change.Path, EventType.NodeDeleted, change.NodeAcl, events);
+                ChildTrigger(change.Path, EventType.NodeDeleted, change.NodeAcl, notified, events);
+                ChildTrigger(parent, EventType.NodeChildrenChanged, change.ParentAcl, [], events);
                 break;
         }
     }
 
     /// <summary>Data watchers of the path, persistent watchers of the path, recursive watchers of the path or any ancestor.</summary>
-    private HashSet<long> DataTrigger(string path, EventType type, List<ModelEvent> events)
+    private HashSet<long> DataTrigger(string path, EventType type, IReadOnlyList<Acl> acl, List<ModelEvent> events)
     {
-        var who = _watches
+        var matched = _watches
             .Where(w => (w.Path == path && w.Kind is WatchKind.Data or WatchKind.Persistent)
                         || (w.Kind == WatchKind.Recursive && IsAncestorOrSelf(w.Path, path)))
-            .Select(w => w.Session)
-            .ToHashSet();
+            .ToList();
+        Hit(matched, path);
+        var who = matched.Select(w => w.Session).ToHashSet();
         _watches.RemoveWhere(w => w.Path == path && w.Kind == WatchKind.Data);
-        foreach (long s in who.Order()) events.Add(new ModelEvent(s, type, path));
+        foreach (long s in who.Order()) events.Add(new ModelEvent(s, type, path, acl));
         return who;
     }
 
     /// <summary>Child and persistent watchers of the path; recursive watchers never see child events.</summary>
-    private void ChildTrigger(string path, EventType type, HashSet<long> alreadyNotified, List<ModelEvent> events)
+    private void ChildTrigger(string path, EventType type, IReadOnlyList<Acl> acl, HashSet<long> alreadyNotified, List<ModelEvent> events)
     {
-        var who = _watches
-            .Where(w => w.Path == path && w.Kind is WatchKind.Child or WatchKind.Persistent)
-            .Select(w => w.Session)
-            .ToHashSet();
+        var matched = _watches.Where(w => w.Path == path && w.Kind is WatchKind.Child or WatchKind.Persistent).ToList();
+        Hit(matched.Where(w => !alreadyNotified.Contains(w.Session)), path);
+        var who = matched.Select(w => w.Session).ToHashSet();
         _watches.RemoveWhere(w => w.Path == path && w.Kind == WatchKind.Child);
         foreach (long s in who.Order())
-            if (!alreadyNotified.Contains(s)) events.Add(new ModelEvent(s, type, path));
+            if (!alreadyNotified.Contains(s)) events.Add(new ModelEvent(s, type, path, acl));
     }
 
     private static bool IsAncestorOrSelf(string ancestor, string path) =>

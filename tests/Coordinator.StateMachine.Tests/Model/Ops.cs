@@ -23,6 +23,10 @@ public abstract record Op(int Session)
 /// <summary>create/create2/createContainer/createTTL. <see cref="Flags"/> is the wire CreateMode flag, possibly invalid.</summary>
 public sealed record CreateOp(int Session, string Path, string? Data, int Flags, AclChoice Acl, long Ttl = -1, bool Plain = false) : Op(Session)
 {
+    /// <summary>
+    /// The opcode a client uses for the mode: createContainer, createTTL (also when a ttl is given with another mode, which
+    /// ZooKeeper rejects), else create2, or create when <see cref="Plain"/>. Mismatched opcode and mode are not generated.
+    /// </summary>
     public Jute.OpCode Code => Flags == (int)CreateMode.Container ? Jute.OpCode.CreateContainer
         : Flags is (int)CreateMode.PersistentWithTtl or (int)CreateMode.PersistentSequentialWithTtl || Ttl != -1 ? Jute.OpCode.CreateTtl
         : Plain ? Jute.OpCode.Create : Jute.OpCode.Create2;
@@ -199,4 +203,8 @@ public static class OpData
 /// <summary>A change one applied txn made to the tree, in the order it happened: what watches fire on.</summary>
 public enum ChangeKind { Created, Deleted, DataChanged }
 
-public readonly record struct Change(ChangeKind Kind, string Path);
+/// <summary>
+/// One change, with the ACLs of the node and of its parent at that moment: ZooKeeper (3.8.4+, and Debian's patched
+/// 3.8.0) drops a notification when the watching session may not READ the node the event is about (CVE-2024-23944).
+/// </summary>
+public readonly record struct Change(ChangeKind Kind, string Path, IReadOnlyList<Acl> NodeAcl, IReadOnlyList<Acl> ParentAcl);
