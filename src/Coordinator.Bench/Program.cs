@@ -2,6 +2,12 @@
 using System.Globalization;
 using Coordinator.Bench;
 
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
 BenchOptions o;
 try
 {
