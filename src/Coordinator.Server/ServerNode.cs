@@ -265,9 +265,10 @@ public sealed partial class ServerNode : IAsyncDisposable
     /// <summary>Hands a prepared txn to the pipeline; the completion runs on the loop once the txn is durable and applied.</summary>
     private void Propose(long sessionId, int cxid, int type, Txn txn, Action<ProcessTxnResult>? onApplied)
     {
-        // Callers check CanPropose before preparing, so the log queue has room: a refusal here is a bug.
+        // Callers check CanPropose first, so the queue has room; a refusal means the flusher has just failed and
+        // its LogFailedCommand is still on the way: handle it now.
         if (!_pipeline.Propose(sessionId, cxid, type, NowMs, txn, onApplied))
-            throw new InvalidOperationException($"the log refused txn 0x{_pipeline.NextZxid:x} after it was prepared");
+            HandleLogFailed(new IOException($"the log refused txn 0x{_pipeline.NextZxid:x}: it has stopped"));
     }
 
     /// <summary>False while the log has failed or is full: writes then get an error instead of a zxid.</summary>
@@ -275,6 +276,7 @@ public sealed partial class ServerNode : IAsyncDisposable
 
     private void HandleLogFailed(Exception e)
     {
+        if (_logFailed) return;
         _logFailed = true;
         LogTxnLogFailed(e);
         // Unacknowledged writes may or may not be on disk; their clients learn it as a lost connection.
@@ -386,16 +388,20 @@ public sealed partial class ServerNode : IAsyncDisposable
     [LoggerMessage(EventId = 107, Level = LogLevel.Critical, Message = "The transaction log failed; writes are refused until restart")]
     private partial void LogTxnLogFailed(Exception e);
 
+    /// <remarks>
+    /// The loop stops first, so nothing is prepared for a log that is closing; writes still waiting for the log
+    /// are never answered, which their clients see as a lost connection (nothing unacknowledged is promised).
+    /// </remarks>
     public async ValueTask DisposeAsync()
     {
         _ticker?.Dispose();
-        await _flusher.StopAsync();
         _commands.Writer.TryComplete();
         _stop.Cancel();
         if (_loop is not null)
         {
             try { await _loop; } catch (OperationCanceledException) { }
         }
+        await _flusher.StopAsync();
         _stop.Dispose();
     }
 
