@@ -6,7 +6,10 @@ public static class Limits
     /// <summary>ZooKeeper's default jute.maxbuffer: the largest packet or znode payload accepted.</summary>
     public const int PacketBytesMaxDefault = 0xfffff;
 
-    /// <summary>Extra room ZooKeeper allows over jute.maxbuffer for the framing of a packet.</summary>
+    /// <summary>
+    /// Extra room a client allows over jute.maxbuffer when reading a reply (the reply header and Stat come on top
+    /// of a payload that may itself be jute.maxbuffer long). The server allows no slack on incoming frames.
+    /// </summary>
     public const int PacketSlackBytes = 1024;
 
     /// <summary>Sequential suffixes are ten digits, as in ZooKeeper.</summary>
@@ -23,7 +26,4 @@ public static class Limits
 
     /// <summary>Session password length used by ZooKeeper.</summary>
     public const int SessionPasswordBytes = 16;
-
-    /// <summary>Bound on the requests a single connection may have waiting before reads pause.</summary>
-    public const int ConnectionQueueRequestsMax = 1000;
 }
