@@ -161,9 +161,18 @@ public sealed class BadInputTests(ITestOutputHelper output)
         {
             Assert.Equal(0, (await writer.CreateAsync("/kept", [1, 2, 3])).Err);
             int xid = writer.NextXid();
-            await writer.SendFrameAsync(TestClient.RequestPayload(xid, (int)OpCode.SetData,
-                new SetDataRequest("/kept", new byte[WireScenarios.JuteMaxBufferDefault + 1], -1)));
-            Assert.True(await writer.WaitForCloseAsync(), "the server kept a connection that sent a frame over jute.maxbuffer");
+            bool closedWhileSending = false;
+            try
+            {
+                await writer.SendFrameAsync(TestClient.RequestPayload(xid, (int)OpCode.SetData,
+                    new SetDataRequest("/kept", new byte[WireScenarios.JuteMaxBufferDefault + 1], -1)));
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+            {
+                // The server judges the frame by its length prefix and may close before the rest has been sent.
+                closedWhileSending = true;
+            }
+            Assert.True(closedWhileSending || await writer.WaitForCloseAsync(), "the server kept a connection that sent a frame over jute.maxbuffer");
         }
         await using var reader = await TestClient.ConnectAsync(host.EndPoint);
         var kept = await reader.GetDataAsync("/kept");
