@@ -1,4 +1,5 @@
 // The loop shared by NodeCache and TreeCache: a persistent watch feeds events, reconnects trigger a resync, one task applies both.
+using Coordinator.Core;
 using System.Threading.Channels;
 using Coordinator.Client.Connection;
 

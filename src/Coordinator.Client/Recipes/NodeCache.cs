@@ -1,4 +1,5 @@
 // Keeps one node's data (or its absence) current through a persistent watch, with change events and a value stream.
+using Coordinator.Core;
 
 namespace Coordinator.Client.Recipes;
 

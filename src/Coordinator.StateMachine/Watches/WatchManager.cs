@@ -1,4 +1,5 @@
 // The data and child watch tables of one server, and the ordered list of events the last apply fired.
+using Coordinator.Core;
 using Coordinator.Jute.Records;
 
 namespace Coordinator.StateMachine.Watches;

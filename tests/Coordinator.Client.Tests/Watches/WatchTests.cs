@@ -1,4 +1,5 @@
 // One-shot, persistent and recursive watches, and removing them, against both servers.
+using Coordinator.Core;
 using Coordinator.Client.Tests.Servers;
 
 namespace Coordinator.Client.Tests.Watches;

@@ -1,4 +1,5 @@
 // Runs one scenario against the reference model and the real state machine, comparing everything a client could see after every op.
+using Coordinator.Core;
 using System.Text;
 using Coordinator.StateMachine.Tests.Model;
 using Coordinator.StateMachine.Watches;

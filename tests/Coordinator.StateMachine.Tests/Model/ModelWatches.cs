@@ -1,4 +1,5 @@
 // The reference watch model: a set of (session, path, kind) registrations and the events each tree change fires.
+using Coordinator.Core;
 using Coordinator.Jute.Records;
 using Coordinator.StateMachine.Watches;
 
