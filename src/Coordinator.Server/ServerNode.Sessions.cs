@@ -100,7 +100,7 @@ public sealed partial class ServerNode
     {
         if (!CanPropose)
         {
-            ReplyError(client, command, _logFailed ? ErrorCode.SystemError : ErrorCode.Throttled);
+            ReplyError(client, command, _logFailed ? ErrorCode.NotReadOnly : ErrorCode.Throttled);
             return;
         }
         client.CloseRequested = true;
@@ -125,6 +125,7 @@ public sealed partial class ServerNode
 
     private void HandleTick()
     {
+        TakeSnapshotIfDue();
         long now = NowMs;
         foreach (var sessionId in _sessions.TakeExpired(now))
         {

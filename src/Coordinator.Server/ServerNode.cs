@@ -46,6 +46,7 @@ public sealed partial class ServerNode : IAsyncDisposable
     private readonly Random _random;
     private long _txnsSinceSnapshot;
     private long _txnsUntilSnapshot;
+    private bool _snapshotDue;
 
     /// <param name="txnLog">Where txns are made durable before they are applied; none keeps nothing (tests).</param>
     /// <param name="initialTree">The tree recovered from disk, with its sessions; a fresh tree when null.</param>
@@ -242,12 +243,26 @@ public sealed partial class ServerNode : IAsyncDisposable
     private void AfterApply()
     {
         DeliverWatchEvents();
-        if (_snapshotter is null || ++_txnsSinceSnapshot < _txnsUntilSnapshot) return;
-        _txnsSinceSnapshot = 0;
-        _txnsUntilSnapshot = NextSnapshotDistance();
+        if (_snapshotter is null) return;
+        if (!_snapshotDue && ++_txnsSinceSnapshot >= _txnsUntilSnapshot)
+        {
+            _snapshotDue = true;
+            _txnsSinceSnapshot = 0;
+            _txnsUntilSnapshot = NextSnapshotDistance();
+        }
+        TakeSnapshotIfDue();
+    }
+
+    /// <summary>
+    /// A snapshot that comes due while the previous one is still being written is taken at the next apply or
+    /// tick that finds the snapshotter free: delayed, never dropped.
+    /// </summary>
+    private void TakeSnapshotIfDue()
+    {
+        if (!_snapshotDue || _snapshotter is null || !_snapshotter.TryTakeSnapshot(Tree)) return;
+        _snapshotDue = false;
         // Txns after this one start a new log file, so old files can be purged once newer snapshots exist.
         _flusher.RequestRoll();
-        _snapshotter.TakeSnapshot(Tree);
     }
 
     /// <summary>Sends the watch events the last apply fired, before the response that observes the change.</summary>
@@ -274,13 +289,23 @@ public sealed partial class ServerNode : IAsyncDisposable
     /// <summary>False while the log has failed or is full: writes then get an error instead of a zxid.</summary>
     private bool CanPropose => !_logFailed && !_pipeline.IsFull;
 
+    /// <summary>Why the transaction log stopped (disk full, fsync failed), or null while it works. Read on the loop.</summary>
+    public string? LogFailure { get; private set; }
+
+    /// <remarks>
+    /// From now on the node is read-only until restart: nothing more is logged, so nothing more is applied or
+    /// acknowledged, and the tree stays exactly what the disk holds. A client with a write in flight cannot be
+    /// told whether it reached the disk, so it loses its connection (the answer ZooKeeper gives for an unknown
+    /// outcome); every other client stays connected and keeps reading, and its writes get NotReadOnly.
+    /// </remarks>
     private void HandleLogFailed(Exception e)
     {
         if (_logFailed) return;
         _logFailed = true;
+        LogFailure = e.Message;
         LogTxnLogFailed(e);
-        // Unacknowledged writes may or may not be on disk; their clients learn it as a lost connection.
-        foreach (var client in _clients.Values.ToList()) Drop(client, "the transaction log failed");
+        foreach (var client in _clients.Values.Where(c => c.Replies.Count > 0).ToList())
+            Drop(client, "the transaction log failed with its write in flight");
     }
 
     // ---- requests ----
@@ -338,7 +363,7 @@ public sealed partial class ServerNode : IAsyncDisposable
     {
         if (!CanPropose)
         {
-            ReplyError(client, command, _logFailed ? ErrorCode.SystemError : ErrorCode.Throttled);
+            ReplyError(client, command, _logFailed ? ErrorCode.NotReadOnly : ErrorCode.Throttled);
             return;
         }
         var prep = _prep.PrepOutstanding(client.Session, request, _pipeline.NextZxid);
@@ -385,7 +410,7 @@ public sealed partial class ServerNode : IAsyncDisposable
     [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Undecodable {Op} request from {Client}: {Reason}; answered MarshallingError")]
     private partial void LogUndecodable(OpCode op, string client, string reason);
 
-    [LoggerMessage(EventId = 107, Level = LogLevel.Critical, Message = "The transaction log failed; writes are refused until restart")]
+    [LoggerMessage(EventId = 107, Level = LogLevel.Critical, Message = "The transaction log failed; this node is read-only until restart (writes get NotReadOnly)")]
     private partial void LogTxnLogFailed(Exception e);
 
     /// <remarks>

@@ -41,4 +41,11 @@ public sealed class DataNode
     public Stat ToStat() => new(Czxid, Mzxid, Ctime, Mtime, Version, Cversion * 2 - Children.Count, Aversion,
         EphemeralKinds.Of(EphemeralOwner) == EphemeralKind.Normal ? EphemeralOwner : 0,
         DataLength, Children.Count, Pzxid);
+
+    /// <summary>The fields a snapshot stores and the tree digest covers, copied (ZooKeeper's StatPersisted).</summary>
+    public PersistedStat Persisted => new(Czxid, Mzxid, Ctime, Mtime, Version, Cversion, Aversion, EphemeralOwner, Pzxid);
 }
+
+/// <summary>A copy of a znode's stored Stat fields, as a snapshot writes them (cversion as stored: creations only).</summary>
+public readonly record struct PersistedStat(long Czxid, long Mzxid, long Ctime, long Mtime, int Version, int Cversion,
+    int Aversion, long EphemeralOwner, long Pzxid);

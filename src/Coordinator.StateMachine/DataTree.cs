@@ -54,6 +54,9 @@ public sealed class DataTree
 
     public DataNode? GetNode(string path) => _nodes.GetValueOrDefault(path);
 
+    /// <summary>Every znode by path, in no particular order (the root as "/").</summary>
+    public IReadOnlyDictionary<string, DataNode> Nodes => _nodes;
+
     public IReadOnlyDictionary<long, int> Sessions => _sessions;
 
     public IReadOnlyCollection<string> EphemeralsOf(long sessionId) =>

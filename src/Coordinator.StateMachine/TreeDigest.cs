@@ -19,42 +19,37 @@ public static class TreeDigest
     private const string ExcludedPrefix = "/zookeeper/";
     private const int StatBytes = 60;
 
-    public static long OfNode(string path, DataNode node)
+    public static long OfNode(string path, DataNode node) => OfNode(path, node.Data, node.Persisted);
+
+    /// <summary>The digest of one znode from copied fields (a snapshot image digests the tree off the loop).</summary>
+    public static long OfNode(string path, byte[]? data, in PersistedStat stat)
     {
         if (path.StartsWith(ExcludedPrefix, StringComparison.Ordinal)) return 0;
         // ZooKeeper keys the root both as "" and "/" and always digests it as "".
         string digestPath = path == "/" ? "" : path;
-        Span<byte> stat = stackalloc byte[StatBytes];
-        BinaryPrimitives.WriteInt64BigEndian(stat, node.Czxid);
-        BinaryPrimitives.WriteInt64BigEndian(stat[8..], node.Mzxid);
-        BinaryPrimitives.WriteInt64BigEndian(stat[16..], node.Pzxid);
-        BinaryPrimitives.WriteInt64BigEndian(stat[24..], node.Ctime);
-        BinaryPrimitives.WriteInt64BigEndian(stat[32..], node.Mtime);
-        BinaryPrimitives.WriteInt32BigEndian(stat[40..], node.Version);
-        BinaryPrimitives.WriteInt32BigEndian(stat[44..], node.Cversion);
-        BinaryPrimitives.WriteInt32BigEndian(stat[48..], node.Aversion);
-        BinaryPrimitives.WriteInt64BigEndian(stat[52..], node.EphemeralOwner);
+        Span<byte> fields = stackalloc byte[StatBytes];
+        BinaryPrimitives.WriteInt64BigEndian(fields, stat.Czxid);
+        BinaryPrimitives.WriteInt64BigEndian(fields[8..], stat.Mzxid);
+        BinaryPrimitives.WriteInt64BigEndian(fields[16..], stat.Pzxid);
+        BinaryPrimitives.WriteInt64BigEndian(fields[24..], stat.Ctime);
+        BinaryPrimitives.WriteInt64BigEndian(fields[32..], stat.Mtime);
+        BinaryPrimitives.WriteInt32BigEndian(fields[40..], stat.Version);
+        BinaryPrimitives.WriteInt32BigEndian(fields[44..], stat.Cversion);
+        BinaryPrimitives.WriteInt32BigEndian(fields[48..], stat.Aversion);
+        BinaryPrimitives.WriteInt64BigEndian(fields[52..], stat.EphemeralOwner);
 
         uint crc = Crc32.Begin();
         crc = Crc32.Update(crc, Encoding.UTF8.GetBytes(digestPath));
-        if (node.Data is not null) crc = Crc32.Update(crc, node.Data);
-        crc = Crc32.Update(crc, stat);
+        if (data is not null) crc = Crc32.Update(crc, data);
+        crc = Crc32.Update(crc, fields);
         return Crc32.End(crc);
     }
 
-    /// <summary>The digest of the whole tree: one pass over every node, iteratively so deep trees cannot overflow the stack.</summary>
+    /// <summary>The digest of the whole tree: the sum over every node, in any order.</summary>
     public static long Of(DataTree tree)
     {
         long sum = 0;
-        var pending = new Stack<string>();
-        pending.Push("/");
-        while (pending.Count > 0)
-        {
-            string path = pending.Pop();
-            var node = tree.GetNode(path) ?? throw new InvalidOperationException($"child {path} is listed but missing");
-            unchecked { sum += OfNode(path, node); }
-            foreach (string child in node.Children) pending.Push(path == "/" ? "/" + child : path + "/" + child);
-        }
+        foreach (var (path, node) in tree.Nodes) unchecked { sum += OfNode(path, node); }
         return sum;
     }
 

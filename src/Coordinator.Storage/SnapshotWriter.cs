@@ -30,29 +30,37 @@ public static class SnapshotFormat
 public static class SnapshotWriter
 {
     /// <summary>
-    /// Writes snapshot.&lt;hex zxid&gt; into <paramref name="folder"/> (dataDir/version-2) and returns its path.
-    /// The tree must not change while this runs: the caller owns it (one writer). Children are written in
-    /// ordinal order so the same tree always gives the same bytes.
+    /// Writes snapshot.&lt;hex zxid&gt; of <paramref name="tree"/> into <paramref name="folder"/> (dataDir/version-2)
+    /// and returns its path. The caller owns the tree: it must not change while this runs.
     /// </summary>
-    public static string Write(IStorageDevice device, string folder, DataTree tree, long zxid)
+    public static string Write(IStorageDevice device, string folder, DataTree tree, long zxid) =>
+        Write(device, folder, SnapshotImage.Capture(tree, zxid));
+
+    /// <summary>
+    /// Writes snapshot.&lt;hex zxid&gt; of a captured image; safe on any thread, since the image is a copy. Nodes
+    /// are written in pre-order with siblings in ordinal order, so the same tree always gives the same bytes.
+    /// </summary>
+    public static string Write(IStorageDevice device, string folder, SnapshotImage image)
     {
         if (!device.DirectoryExists(folder)) device.CreateDirectory(folder);
+        long zxid = image.Zxid;
         string temp = Path.Combine(folder, ZkFiles.TempSnapshotName(zxid));
         string final = Path.Combine(folder, ZkFiles.SnapshotName(zxid));
-        var paths = PreOrder(tree);
-        var aclIds = AssignAclIds(tree, paths);
+        var nodes = (NodeImage[])image.Nodes.Clone();
+        Array.Sort(nodes, (x, y) => PreOrderComparer.Instance.Compare(x.Path, y.Path));
+        var aclIds = AssignAclIds(nodes);
         using (var output = new SnapshotOutput(device.Create(temp)))
         {
-            WriteHeaderAndSessions(output, tree);
+            WriteHeaderAndSessions(output, image.Sessions);
             WriteAclCache(output, aclIds);
-            foreach (string path in paths) WriteNode(output, path, tree.GetNode(path)!, aclIds);
+            foreach (ref readonly var node in nodes.AsSpan()) WriteNode(output, node, aclIds);
             output.WriteString(SnapshotFormat.EndMarker);
             Seal(output);
             output.WriteLong(zxid);
             output.WriteInt(TreeDigest.Version);
             // Before any txn ZooKeeper writes an empty digest (zxid 0, digest 0) and ignores it on load; doing
             // the same keeps a fresh tree's snapshot.0 byte-identical to ZooKeeper's.
-            output.WriteLong(zxid > 0 ? TreeDigest.Of(tree) : 0);
+            output.WriteLong(zxid > 0 ? image.Digest() : 0);
             Seal(output);
             output.Sync();
         }
@@ -62,13 +70,13 @@ public static class SnapshotWriter
         return final;
     }
 
-    private static void WriteHeaderAndSessions(SnapshotOutput output, DataTree tree)
+    private static void WriteHeaderAndSessions(SnapshotOutput output, IReadOnlyList<KeyValuePair<long, int>> sessions)
     {
         output.WriteInt(SnapshotFormat.Magic);
         output.WriteInt(SnapshotFormat.Version);
         output.WriteLong(SnapshotFormat.DbId);
-        output.WriteInt(tree.Sessions.Count);
-        foreach (var (id, timeout) in tree.Sessions.OrderBy(s => s.Key))
+        output.WriteInt(sessions.Count);
+        foreach (var (id, timeout) in sessions.OrderBy(s => s.Key))
         {
             output.WriteLong(id);
             output.WriteInt(timeout);
@@ -87,20 +95,21 @@ public static class SnapshotWriter
         }
     }
 
-    private static void WriteNode(SnapshotOutput output, string path, DataNode node, Dictionary<IReadOnlyList<Acl>, long> aclIds)
+    private static void WriteNode(SnapshotOutput output, in NodeImage node, Dictionary<IReadOnlyList<Acl>, long> aclIds)
     {
-        output.WriteString(path == "/" ? "" : path);
+        output.WriteString(node.Path == "/" ? "" : node.Path);
         output.WriteBuffer(node.Data);
         output.WriteLong(aclIds[node.Acl]);
-        output.WriteLong(node.Czxid);
-        output.WriteLong(node.Mzxid);
-        output.WriteLong(node.Ctime);
-        output.WriteLong(node.Mtime);
-        output.WriteInt(node.Version);
-        output.WriteInt(node.Cversion);
-        output.WriteInt(node.Aversion);
-        output.WriteLong(node.EphemeralOwner);
-        output.WriteLong(node.Pzxid);
+        var stat = node.Stat;
+        output.WriteLong(stat.Czxid);
+        output.WriteLong(stat.Mzxid);
+        output.WriteLong(stat.Ctime);
+        output.WriteLong(stat.Mtime);
+        output.WriteInt(stat.Version);
+        output.WriteInt(stat.Cversion);
+        output.WriteInt(stat.Aversion);
+        output.WriteLong(stat.EphemeralOwner);
+        output.WriteLong(stat.Pzxid);
     }
 
     private static void Seal(SnapshotOutput output)
@@ -109,36 +118,17 @@ public static class SnapshotWriter
         output.WriteString(SnapshotFormat.EndMarker);
     }
 
-    /// <summary>Every path, parents before children, siblings in ordinal order; iterative so depth cannot overflow the stack.</summary>
-    internal static List<string> PreOrder(DataTree tree)
-    {
-        var order = new List<string>(tree.NodeCount);
-        var pending = new Stack<string>();
-        pending.Push("/");
-        while (pending.Count > 0)
-        {
-            string path = pending.Pop();
-            order.Add(path);
-            var node = tree.GetNode(path) ?? throw new InvalidOperationException($"child {path} is listed but missing");
-            // Pushed in reverse so they pop in ordinal order.
-            foreach (string child in node.Children.Order(StringComparer.Ordinal).Reverse())
-                pending.Push(path == "/" ? "/" + child : path + "/" + child);
-        }
-        return order;
-    }
-
-    /// <summary>Ids 1, 2, ... in order of first use; OPEN_ACL_UNSAFE gets ZooKeeper's reserved -1.</summary>
-    private static Dictionary<IReadOnlyList<Acl>, long> AssignAclIds(DataTree tree, List<string> paths)
+    /// <summary>Ids 1, 2, ... in order of first use (pre-order); OPEN_ACL_UNSAFE gets ZooKeeper's reserved -1.</summary>
+    private static Dictionary<IReadOnlyList<Acl>, long> AssignAclIds(NodeImage[] nodes)
     {
         var ids = new Dictionary<IReadOnlyList<Acl>, long>(AclListComparer.Instance)
         {
             [Acl.OpenAclUnsafe] = SnapshotFormat.OpenAclUnsafeId,
         };
         long next = 1;
-        foreach (string path in paths)
+        foreach (ref readonly var node in nodes.AsSpan())
         {
-            var acl = tree.GetNode(path)!.Acl;
-            if (!ids.ContainsKey(acl)) ids[acl] = next++;
+            if (!ids.ContainsKey(node.Acl)) ids[node.Acl] = next++;
         }
         return ids;
     }

@@ -101,10 +101,21 @@ public sealed class TxnLogWriter : IDisposable
     public long Flush()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_failure is not null) throw new IOException($"the log failed earlier ({_failure.Message}); nothing more is written", _failure);
         if (_file is null || _pending.Length == 0) return DurableZxid;
-        Preallocate(_fileEnd + _pending.Length);
-        _file.Write(_fileEnd, _pending.WrittenSpan);
-        if (_options.ForceSync) _file.Sync();
+        try
+        {
+            Preallocate(_fileEnd + _pending.Length);
+            _file.Write(_fileEnd, _pending.WrittenSpan);
+            if (_options.ForceSync) _file.Sync();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // What reached the file is unknown (a short write, an fsync error): never write after it, so nothing
+            // the caller was not told is durable can be mistaken for a later txn's bytes.
+            _failure = e;
+            throw;
+        }
         _fileEnd += _pending.Length;
         _pending.Reset();
         PendingCount = 0;
@@ -121,10 +132,20 @@ public sealed class TxnLogWriter : IDisposable
         CurrentFile = null;
     }
 
+    /// <summary>The error that stopped the log (disk full, fsync failed), or null while it works.</summary>
+    public Exception? Failure => _failure;
+
+    private Exception? _failure;
+
     public void Dispose()
     {
         if (_disposed) return;
-        Roll();
+        if (_failure is null) Roll();
+        else
+        {
+            _file?.Dispose();
+            _file = null;
+        }
         _disposed = true;
         _pending.Dispose();
         _scratch.Dispose();

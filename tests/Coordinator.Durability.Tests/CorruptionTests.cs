@@ -74,7 +74,7 @@ public sealed class CorruptionTests(ITestOutputHelper output)
         string data = dir.Combine("data");
         // snapCount=20 (its minimum is 2) snapshots every 10 to 20 txns, so the run leaves several.
         string cfg = ZooCfg.Write(dir.Path, data, "snapCount=20");
-        await ServerRuns.WriteThenKillAsync(cfg, Creates);
+        await ServerRuns.WriteThenKillAsync(cfg, Creates, snapshotsIn: data, snapshots: 3);
 
         var snapshots = DataDirFiles.List(data, "snapshot");
         Assert.True(snapshots.Count >= 3, $"expected several snapshots, found {string.Join(", ", snapshots.Select(Path.GetFileName))}");
@@ -102,7 +102,7 @@ public sealed class CorruptionTests(ITestOutputHelper output)
         using var dir = new TempDir("nosnap");
         string data = dir.Combine("data");
         string cfg = ZooCfg.Write(dir.Path, data, "snapCount=20");
-        await ServerRuns.WriteThenKillAsync(cfg, Creates);
+        await ServerRuns.WriteThenKillAsync(cfg, Creates, snapshotsIn: data, snapshots: 3);
         var snapshots = DataDirFiles.List(data, "snapshot");
         foreach (string snapshot in snapshots) DataDirFiles.Truncate(snapshot, new FileInfo(snapshot).Length / 2);
         var logs = DataDirFiles.List(data, "log");

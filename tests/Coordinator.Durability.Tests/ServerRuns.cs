@@ -41,7 +41,9 @@ internal static class ServerRuns
     /// A clean run on a fresh dataDir: creates /n0 … /n{count-1} (pipelined), then /last on its own, so /last's
     /// create is the newest record of the newest log; every reply arrives before the SIGKILL.
     /// </summary>
-    public static async Task WriteThenKillAsync(string cfg, int count)
+    /// <param name="snapshotsIn">With a dataDir, waits (bounded) until it holds <paramref name="snapshots"/> snapshot files before
+    /// the kill: snapshots are written in the background, so a kill right after the last ack can precede them.</param>
+    public static async Task WriteThenKillAsync(string cfg, int count, string? snapshotsIn = null, int snapshots = 0)
     {
         await using var server = await StartServingAsync(cfg);
         await using (var c = await RawClient.ConnectAsync(server.EndPoint!, SessionTimeoutMs, OpTimeout))
@@ -49,6 +51,11 @@ internal static class ServerRuns
             var replies = Enumerable.Range(0, count).Select(i => c.CreateAsync($"/n{i}", RawClient.Utf8($"v{i}"))).ToList();
             foreach (var reply in replies) Assert.Equal(0, (await reply.WaitAsync(OpTimeout)).Err);
             Assert.Equal(0, (await c.CreateAsync("/last", RawClient.Utf8("last")).WaitAsync(OpTimeout)).Err);
+        }
+        if (snapshotsIn is not null)
+        {
+            var deadline = DateTime.UtcNow + OpTimeout;
+            while (DataDirFiles.List(snapshotsIn, "snapshot").Count < snapshots && DateTime.UtcNow < deadline) await Task.Delay(20);
         }
         await server.KillAsync();
     }

@@ -4,7 +4,7 @@
 // GET /commands/<name or alias>?key=value answers the command's JSON with HTTP 200, also for an unknown name
 // (its "error" field says so); other methods get 405, other paths 404. Health endpoints are ours, for
 // orchestrators: live is 200 while this process serves HTTP; ready is 200 while the server loop answers within
-// ReadyTimeout (standalone; with an ensemble it will also require being in a quorum and caught up).
+// ReadyTimeout and its transaction log works (standalone; with an ensemble it will also require being in a quorum and caught up).
 using System.Text;
 using System.Text.Json;
 using Coordinator.Server;
@@ -94,9 +94,11 @@ internal sealed partial class AdminServer
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(ReadyTimeout);
         bool answered;
+        string? logFailure = null;
         try
         {
-            answered = await _node.QueryAsync(_ => true, timeout.Token);
+            logFailure = await _node.QueryAsync(node => node.LogFailure, timeout.Token);
+            answered = true;
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
@@ -106,12 +108,13 @@ internal sealed partial class AdminServer
         {
             answered = false;
         }
-        if (answered)
+        if (answered && logFailure is null)
         {
             await HttpAnswers.Text(context, StatusCodes.Status200OK, "application/json", "{\"status\": \"ready\", \"mode\": \"standalone\"}");
             return;
         }
-        string reason = $"the server loop did not answer within {ReadyTimeout.TotalMilliseconds} ms";
+        string reason = logFailure is not null ? $"the transaction log failed ({logFailure}): read-only until restart"
+            : $"the server loop did not answer within {ReadyTimeout.TotalMilliseconds} ms";
         LogNotReady(reason);
         await HttpAnswers.Text(context, StatusCodes.Status503ServiceUnavailable, "application/json",
             $"{{\"status\": \"not_ready\", \"reason\": {JsonSerializer.Serialize(reason)}}}");

@@ -8,9 +8,11 @@ using Microsoft.Extensions.Logging;
 namespace Coordinator.Host.Storage;
 
 /// <remarks>
-/// The log is written by the server's log-flusher thread only; snapshots are taken on the server loop, which
-/// owns the tree, so they are exact rather than fuzzy (at the cost of pausing the loop while one is written).
-/// Autopurge runs on a timer and only deletes files older than the newest snapshots it keeps.
+/// The log is written by the server's log-flusher thread only. A snapshot is captured on the server loop, which
+/// owns the tree (a quick copy of references and stat fields, so it is exact rather than fuzzy), and written to
+/// disk on a background thread while the loop goes on serving; one is written at a time (a snapshot that comes due
+/// while the previous one is still being written waits for it; ZooKeeper skips it). Autopurge runs on a
+/// timer and only deletes files older than the newest snapshots it keeps.
 /// </remarks>
 internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IDisposable
 {
@@ -19,6 +21,7 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IDisposabl
     private readonly TxnLogWriter _writer;
     private readonly string _snapshotFolder;
     private readonly Timer? _purgeTimer;
+    private Task _snapshotWrite = Task.CompletedTask;
 
     private DurableStorage(ServerSettings settings, ILogger log, DataTree tree)
     {
@@ -49,7 +52,13 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IDisposabl
         foreach (var warning in state.Warnings) LogRecoveryWarning(log, warning.ToString());
         LogRecovered(log, state.SnapshotFile ?? "(none)", state.TxnsReplayed, state.LastZxid, state.Tree.NodeCount);
         var storage = new DurableStorage(settings, log, state.Tree);
-        if (state.SnapshotFile is null) storage.TakeSnapshot(state.Tree);
+        if (state.SnapshotFile is null)
+        {
+            // Synchronously, and failing the start if it cannot be written: an unwritable dataDir is found now.
+            string file = SnapshotWriter.Write(PhysicalDevice.Instance, storage._snapshotFolder, state.Tree, state.Tree.LastProcessedZxid);
+            Interlocked.Increment(ref storage._snapshotsWritten);
+            LogSnapshot(log, file, state.Tree.NodeCount, 0, 0);
+        }
         return storage;
     }
 
@@ -59,11 +68,36 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IDisposabl
 
     public void Roll() => _writer.Roll();
 
-    public void TakeSnapshot(DataTree tree)
+    /// <summary>Snapshots written since start (the initial snapshot.0 included).</summary>
+    public int SnapshotsWritten => Volatile.Read(ref _snapshotsWritten);
+
+    private int _snapshotsWritten;
+
+    /// <summary>Called on the server loop: captures the tree now and writes it in the background; false while the previous one is still being written.</summary>
+    public bool TryTakeSnapshot(DataTree tree)
+    {
+        if (!_snapshotWrite.IsCompleted) return false;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var image = SnapshotImage.Capture(tree, tree.LastProcessedZxid);
+        long captureMs = (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        _snapshotWrite = Task.Run(() => WriteSnapshot(image, captureMs));
+        return true;
+    }
+
+    private void WriteSnapshot(SnapshotImage image, long captureMs)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        string file = SnapshotWriter.Write(PhysicalDevice.Instance, _snapshotFolder, tree, tree.LastProcessedZxid);
-        LogSnapshot(_log, file, tree.NodeCount, (long)started.Elapsed.TotalMilliseconds);
+        try
+        {
+            string file = SnapshotWriter.Write(PhysicalDevice.Instance, _snapshotFolder, image);
+            Interlocked.Increment(ref _snapshotsWritten);
+            LogSnapshot(_log, file, image.Nodes.Length, captureMs, (long)started.Elapsed.TotalMilliseconds);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The log still holds every txn, so a failed snapshot costs only a longer replay at the next start.
+            LogSnapshotFailed(_log, image.Zxid, e.Message);
+        }
     }
 
     private void PurgeOldFiles()
@@ -84,6 +118,8 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IDisposabl
     public void Dispose()
     {
         _purgeTimer?.Dispose();
+        // A snapshot half written stays a temp file that nothing reads; waiting lets the last one finish.
+        _snapshotWrite.Wait();
         _writer.Dispose();
     }
 
@@ -93,8 +129,11 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IDisposabl
     [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Recovered from snapshot {Snapshot} plus {Txns} logged txns: last zxid 0x{Zxid:x}, {Nodes} znodes")]
     private static partial void LogRecovered(ILogger log, string snapshot, int txns, long zxid, int nodes);
 
-    [LoggerMessage(EventId = 302, Level = LogLevel.Information, Message = "Snapshot {File} written: {Nodes} znodes in {Ms} ms")]
-    private static partial void LogSnapshot(ILogger log, string file, int nodes, long ms);
+    [LoggerMessage(EventId = 302, Level = LogLevel.Information, Message = "Snapshot {File} written: {Nodes} znodes, captured on the loop in {CaptureMs} ms, written in the background in {WriteMs} ms")]
+    private static partial void LogSnapshot(ILogger log, string file, int nodes, long captureMs, long writeMs);
+
+    [LoggerMessage(EventId = 306, Level = LogLevel.Error, Message = "Snapshot at zxid 0x{Zxid:x} failed: {Reason}; the txn log still holds every change")]
+    private static partial void LogSnapshotFailed(ILogger log, long zxid, string reason);
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Information, Message = "Autopurge removed {Snapshots} snapshots and {Logs} logs")]
     private static partial void LogPurged(ILogger log, int snapshots, int logs);

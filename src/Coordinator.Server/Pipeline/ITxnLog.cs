@@ -15,10 +15,14 @@ public interface ITxnLog
     void Roll();
 }
 
-/// <summary>Writes a snapshot of the tree as of its last applied zxid; called on the server loop.</summary>
+/// <summary>
+/// Snapshots the tree as of its last applied zxid. Called on the server loop, which owns the tree: an
+/// implementation copies what it needs before returning and may write the file later, on another thread.
+/// </summary>
 public interface ISnapshotter
 {
-    void TakeSnapshot(Coordinator.StateMachine.DataTree tree);
+    /// <summary>False when it cannot take one now (the previous one is still being written): ask again later.</summary>
+    bool TryTakeSnapshot(Coordinator.StateMachine.DataTree tree);
 }
 
 /// <summary>Keeps nothing: the standalone server until the transaction log is wired in, and tests.</summary>

@@ -1,0 +1,77 @@
+// SnapshotImage: a capture is a copy (later changes do not leak into the file) and nodes are written in pre-order.
+using Coordinator.StateMachine;
+
+namespace Coordinator.Storage.Tests;
+
+public sealed class SnapshotImageTests
+{
+    private const string Folder = "/mem/data/version-2";
+
+    [Fact]
+    public void ChangesAfterTheCaptureDoNotReachTheSnapshot()
+    {
+        var script = TxnScript.Everything();
+        var before = new MemoryDevice();
+        var expected = SnapshotReader.Read(before, SnapshotWriter.Write(before, Folder, script.Tree, script.LastZxid)).Tree;
+        const string changed = "/a";
+
+        var image = SnapshotImage.Capture(script.Tree, script.LastZxid);
+        // Change data, stats, ACLs, children and sessions after the capture, as the loop would while the file is written.
+        script.SetData(1, changed, [9, 9, 9]);
+        script.Create(1, "/late", [1]);
+        script.SetAcl(1, changed, TxnScript.ReadOnly);
+        script.CreateSession(0x77);
+
+        var device = new MemoryDevice();
+        string path = SnapshotWriter.Write(device, Folder, image);
+        var written = SnapshotReader.Read(device, path);
+        TreeAssert.Equal(expected, written.Tree);
+        Assert.Null(written.Tree.GetNode("/late"));
+        Assert.False(written.Tree.Sessions.ContainsKey(0x77));
+        Assert.Equal(TreeDigest.Of(expected), written.Digest!.Value.Digest);
+    }
+
+    [Fact]
+    public void ImageDigestEqualsTheTreeDigest()
+    {
+        var script = TxnScript.Everything(extraNodes: 200);
+        Assert.Equal(TreeDigest.Of(script.Tree), SnapshotImage.Capture(script.Tree, script.LastZxid).Digest());
+    }
+
+    [Fact]
+    public void PathsSortIntoPreOrderWithOrdinalSiblings()
+    {
+        // Names chosen so that plain ordinal order of whole paths differs from pre-order ('-' sorts before '/').
+        var tree = new TxnScript();
+        foreach (string p in new[] { "/a", "/a-c", "/a/b", "/a/b-x", "/a/b/c", "/a0", "/ab", "/a-c/z", "/B", "/é" })
+            tree.Create(1, p, null);
+        var sorted = tree.Tree.Nodes.Keys.ToList();
+        sorted.Sort(PreOrderComparer.Instance);
+        Assert.Equal(TreeAssert.PreOrder(tree.Tree), sorted);
+    }
+
+    [Fact]
+    public void RandomTreesSortIntoPreOrder()
+    {
+        var random = new Random(1234);
+        string alphabet = "ab-./0Z_";
+        for (int round = 0; round < 50; round++)
+        {
+            var script = new TxnScript();
+            var paths = new List<string> { "/" };
+            for (int i = 0; i < 60; i++)
+            {
+                string parent = paths[random.Next(paths.Count)];
+                string name = new(Enumerable.Range(0, random.Next(1, 4)).Select(_ => alphabet[random.Next(alphabet.Length)]).Where(c => c != '/').ToArray());
+                if (name.Length == 0 || name is "." or "..") continue;
+                string path = parent == "/" ? "/" + name : parent + "/" + name;
+                if (script.Tree.GetNode(path) is not null) continue;
+                script.Create(1, path, null);
+                paths.Add(path);
+            }
+            var sorted = script.Tree.Nodes.Keys.ToList();
+            sorted.Sort(PreOrderComparer.Instance);
+            Assert.Equal(TreeAssert.PreOrder(script.Tree), sorted);
+        }
+    }
+}
