@@ -24,6 +24,9 @@ internal sealed class TestHost : IAsyncDisposable
 
     public CoordinatorHost Host => _host;
 
+    /// <summary>The temp dataDir (also the dataLogDir unless a test configures one).</summary>
+    public string DataDir => _dataDir;
+
     /// <summary>Settings every wire test starts from: nothing bound to a fixed port, nothing written outside the temp dir.</summary>
     public static ServerSettings Settings(string dataDir) => ServerSettings.Default with
     {

@@ -115,7 +115,7 @@ public sealed class FourLetterWordTests : IAsyncLifetime
     {
         var (node, words) = Start();
         var before = await Mntr(words);
-        var client = await TestClient.ConnectAsync(node, 1);
+        var client = await NodeClient.ConnectAsync(node, 1);
         for (int i = 0; i < 10; i++) await client.CreateAsync($"/n{i}", "data"u8.ToArray());
         await client.CreateAsync("/eph", [], CreateMode.Ephemeral);
         await client.GetDataAsync("/n0", watch: true);
@@ -148,7 +148,7 @@ public sealed class FourLetterWordTests : IAsyncLifetime
         Assert.True(empty.Success);
         Assert.Equal("0/0.0/0", $"{empty.Groups["min"]}/{empty.Groups["avg"]}/{empty.Groups["max"]}");
 
-        var client = await TestClient.ConnectAsync(node, 1);
+        var client = await NodeClient.ConnectAsync(node, 1);
         for (int i = 0; i < 5; i++) await client.CreateAsync($"/s{i}", []);
         var srvr = SrvrLayout.Match(await Run(words, "srvr"));
         Assert.True(srvr.Success);
@@ -176,8 +176,8 @@ public sealed class FourLetterWordTests : IAsyncLifetime
     {
         var (node, words) = Start();
         Assert.Equal("\n", await Run(words, "cons"));
-        var a = await TestClient.ConnectAsync(node, 1);
-        var b = await TestClient.ConnectAsync(node, 2);
+        var a = await NodeClient.ConnectAsync(node, 1);
+        var b = await NodeClient.ConnectAsync(node, 2);
         await a.CreateAsync("/c", []);
         await b.GetDataAsync("/c", watch: false);
 
@@ -210,7 +210,7 @@ public sealed class FourLetterWordTests : IAsyncLifetime
     public async Task Srst_zeroes_the_server_counters()
     {
         var (node, words) = Start();
-        var client = await TestClient.ConnectAsync(node, 1);
+        var client = await NodeClient.ConnectAsync(node, 1);
         await client.CreateAsync("/r", []);
         Assert.Equal("1", SrvrLayout.Match(await Run(words, "srvr")).Groups["recv"].Value);
         Assert.Equal("Server stats reset.\n", await Run(words, "srst"));
@@ -224,8 +224,8 @@ public sealed class FourLetterWordTests : IAsyncLifetime
         var (node, words) = Start();
         Assert.Equal("0 connections watching 0 paths\nTotal watches:0\n", await Run(words, "wchs"));
         Assert.Equal("\n", await Run(words, "wchc"));
-        var a = await TestClient.ConnectAsync(node, 1);
-        var b = await TestClient.ConnectAsync(node, 2);
+        var a = await NodeClient.ConnectAsync(node, 1);
+        var b = await NodeClient.ConnectAsync(node, 2);
         await a.CreateAsync("/w", []);
         await a.GetDataAsync("/w", watch: true);
         await a.GetChildrenAsync("/", watch: true);
@@ -245,8 +245,8 @@ public sealed class FourLetterWordTests : IAsyncLifetime
         var (node, words) = Start();
         Assert.Equal("SessionTracker dump:\nSession Sets (0)/(0):\nephemeral nodes dump:\nSessions with Ephemerals (0):\nConnections dump:\n",
             await Run(words, "dump"));
-        var a = await TestClient.ConnectAsync(node, 1);
-        var b = await TestClient.ConnectAsync(node, 2);
+        var a = await NodeClient.ConnectAsync(node, 1);
+        var b = await NodeClient.ConnectAsync(node, 2);
         await a.CreateAsync("/ea", [], CreateMode.Ephemeral);
         await b.CreateAsync("/eb1", [], CreateMode.Ephemeral);
         await b.CreateAsync("/eb2", [], CreateMode.Ephemeral);
@@ -308,7 +308,7 @@ public sealed class FourLetterWordTests : IAsyncLifetime
     {
         var (node, words) = Start(time: new FixedTime(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000)));
         Assert.Equal("0: 1371985504\n", await Run(words, "hash"));
-        var client = await TestClient.ConnectAsync(node, 1);
+        var client = await NodeClient.ConnectAsync(node, 1);
         await client.CreateAsync("/a", "x"u8.ToArray());
         Assert.Equal("2: 2889769415\n", await Run(words, "hash"));
     }
@@ -316,89 +316,5 @@ public sealed class FourLetterWordTests : IAsyncLifetime
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
-    }
-
-    /// <summary>Stands in for the host's TCP connection: records what the node sends.</summary>
-    private sealed class FakeConnection(long id) : IClientConnection
-    {
-        public ConcurrentQueue<byte[]> Sent { get; } = new();
-        public long ConnectionId => id;
-        public string RemoteAddress => "127.0.0.1";
-        public int RemotePort => 40000 + (int)id;
-        public ConnectionStats Stats { get; } = new();
-
-        public bool TrySend(ReadOnlyMemory<byte> framedPacket)
-        {
-            Sent.Enqueue(framedPacket.ToArray());
-            return true;
-        }
-
-        public void Close(string reason) { }
-    }
-
-    /// <summary>A client session driven through the node's public entry points with jute-encoded requests.</summary>
-    private sealed class TestClient(ServerNode node, FakeConnection connection)
-    {
-        private int _xid;
-
-        public long SessionId { get; private set; }
-
-        public static async Task<TestClient> ConnectAsync(ServerNode node, long id)
-        {
-            var client = new TestClient(node, new FakeConnection(id));
-            await node.ConnectAsync(client.Connection, new ConnectRequest(0, 0, 30000, 0, new byte[16], false), CancellationToken.None);
-            // The session is a txn: the reply comes once the log has made it durable, on the node's own schedule.
-            await WaitUntil(() => !client.Connection.Sent.IsEmpty);
-            Assert.True(client.Connection.Sent.TryPeek(out var packet));
-            var reader = new JuteReader(packet.AsSpan(4));
-            client.SessionId = ConnectResponse.Read(ref reader).SessionId;
-            Assert.NotEqual(0, client.SessionId);
-            return client;
-        }
-
-        public FakeConnection Connection => connection;
-
-        private List<ReplyHeader> Replies() =>
-            connection.Sent.Skip(1).Select(p => { var r = new JuteReader(p.AsSpan(4)); return ReplyHeader.Read(ref r); }).ToList();
-
-        /// <summary>Polls until the condition holds, failing after <see cref="Timeout"/>.</summary>
-        private static async Task WaitUntil(Func<bool> condition)
-        {
-            var deadline = DateTime.UtcNow + Timeout;
-            while (!condition())
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the node did not answer in time");
-                await Task.Delay(5);
-            }
-        }
-
-        /// <summary>The node decodes the packet before this returns, so the pooled buffer can go back at once.</summary>
-        private ValueTask Queue(int xid, Request request)
-        {
-            using var w = new JuteWriter();
-            new RequestHeader(xid, (int)request.Op).Write(w);
-            request.Write(w);
-            return node.PacketAsync(connection, w.WrittenSpan, CancellationToken.None);
-        }
-
-        public Task CreateAsync(string path, byte[] data, CreateMode mode = CreateMode.Persistent) =>
-            SendAsync(new CreateRequest(OpCode.Create, path, data, [.. Acl.OpenAclUnsafe], (int)mode));
-
-        public Task GetDataAsync(string path, bool watch) => SendAsync(new PathWatchRequest(OpCode.GetData, path, watch));
-
-        public Task ExistsAsync(string path, bool watch) => SendAsync(new PathWatchRequest(OpCode.Exists, path, watch), allowNoNode: true);
-
-        public Task GetChildrenAsync(string path, bool watch) => SendAsync(new PathWatchRequest(OpCode.GetChildren, path, watch));
-
-        /// <summary>Queues the request, waits until the loop has answered it, and checks the reply's error code.</summary>
-        private async Task SendAsync(Request request, bool allowNoNode = false)
-        {
-            int xid = ++_xid;
-            await Queue(xid, request);
-            await WaitUntil(() => Replies().Any(h => h.Xid == xid));
-            var reply = Replies().Last();
-            Assert.Equal(xid, reply.Xid);
-            Assert.True(reply.Err == 0 || (allowNoNode && reply.Err == (int)ErrorCode.NoNode), $"{request.Op} failed with {reply.Err}");
-        }
     }
 }
