@@ -114,8 +114,38 @@ internal sealed class BenchConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes the session and waits for the server's answer (session churn measures this round trip).</summary>
+    public async Task CloseSessionAsync()
+    {
+        var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var w = new JuteWriter();
+        int at = w.ReserveLength();
+        await _writeLock.WaitAsync();
+        try
+        {
+            new RequestHeader(++_xid, (int)OpCode.CloseSession).Write(w);
+            w.PatchLength(at);
+            lock (_pending) _pending.Enqueue((Stopwatch.GetTimestamp(), done));
+            await _stream.WriteAsync(w.WrittenMemory);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        _closed = true;
+    }
+
+    private bool _closed;
+
     public async ValueTask DisposeAsync()
     {
+        if (_closed)
+        {
+            _stream.Dispose();
+            try { await _reader.WaitAsync(TimeSpan.FromSeconds(2)); } catch (Exception e) when (e is TimeoutException) { }
+            return;
+        }
         try
         {
             using var w = new JuteWriter();

@@ -7,8 +7,16 @@ internal sealed class BenchOptions
 {
     public string Server { get; set; } = "127.0.0.1:2181";
     public int? ServerPid { get; set; }
-    public List<string> Workloads { get; set; } = ["create", "set", "get", "exists", "mixed", "createdelete", "multi"];
-    public int Clients { get; set; } = 16;
+    public List<string> Workloads { get; set; } = ["create", "set", "get", "exists", "mixed", "createdelete", "multi", "watch", "churn"];
+
+    /// <summary>Each workload runs once per client count (e.g. 1,8,64 for group-commit scaling).</summary>
+    public List<int> ClientCounts { get; set; } = [16];
+
+    /// <summary>The most sessions any run opens (setup creates one znode per possible client).</summary>
+    public int Clients => ClientCounts.Max();
+
+    public int Znodes { get; set; } = 1_000_000;
+    public int Watchers { get; set; } = 200;
     public int InFlight { get; set; } = 8;
     public int ValueBytes { get; set; } = 100;
     public double DurationSeconds { get; set; } = 5;
@@ -16,8 +24,13 @@ internal sealed class BenchOptions
     public int ReadPercent { get; set; } = 90;
     public int Rounds { get; set; } = 2;
     public bool Compare { get; set; }
-    public string ZooKeeperHeap { get; set; } = "1g";
-    public string RunId { get; } = Guid.NewGuid().ToString("N")[..8];
+    public string ZooKeeperHeap { get; set; } = "2g";
+    /// <summary>Unique per run (each workload × client count), so runs never collide on the znodes they create.</summary>
+    public string RunId { get; private set; } = NewRunId();
+
+    public void NextRun() => RunId = NewRunId();
+
+    private static string NewRunId() => Guid.NewGuid().ToString("N")[..8];
     public byte[] Value => _value ??= Enumerable.Range(0, ValueBytes).Select(i => (byte)('a' + i % 26)).ToArray();
     private byte[]? _value;
 
@@ -26,12 +39,16 @@ internal sealed class BenchOptions
           --server HOST:PORT     server to load (default 127.0.0.1:2181; ignored with --compare)
           --server-pid PID       report this process's CPU and RSS
           --compare              start Apache ZooKeeper 3.8 and Coordinator side by side, alternate A B A B, print ratios
-          --workloads a,b,c      create,set,get,exists,mixed,createdelete,multi (default: all)
-          --clients N            sessions (16)          --inflight N   requests in flight per session (8)
+          --workloads a,b,c      create,set,get,exists,mixed,createdelete,multi,watch,churn (default), and restart
+                                 watch: one writer, --watchers sessions watching one znode; notification latency
+                                 churn: sessions connected and closed per second
+                                 restart: load --znodes znodes, report RSS, kill -9, time until serving them again
+          --clients N[,N...]     sessions, one run per count (16)   --inflight N   requests in flight per session (8)
+          --znodes N             znodes the restart workload loads (1000000)   --watchers N   watch sessions (200)
           --value-bytes N        znode value size (100) --read-percent N  reads in the mixed workload (90)
           --duration S           seconds measured (5)   --warmup S     seconds before measuring (1)
           --rounds N             rounds per server with --compare (2)
-          --zk-heap SIZE         Apache ZooKeeper's -Xmx with --compare (1g)
+          --zk-heap SIZE         Apache ZooKeeper's -Xmx with --compare (2g)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -48,7 +65,9 @@ internal sealed class BenchOptions
                 case "--server-pid": o.ServerPid = Int(); break;
                 case "--compare": o.Compare = true; break;
                 case "--workloads": o.Workloads = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries)]; break;
-                case "--clients": o.Clients = Int(); break;
+                case "--clients": o.ClientCounts = [.. Value().Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))]; break;
+                case "--znodes": o.Znodes = Int(); break;
+                case "--watchers": o.Watchers = Int(); break;
                 case "--inflight": o.InFlight = Int(); break;
                 case "--value-bytes": o.ValueBytes = Int(); break;
                 case "--duration": o.DurationSeconds = Double(); break;
@@ -60,7 +79,7 @@ internal sealed class BenchOptions
             }
         }
         foreach (var w in o.Workloads)
-            if (Workload.All.All(x => x.Name != w)) throw new ArgumentException($"unknown workload {w}");
+            if (Workload.All.All(x => x.Name != w) && !SpecialRuns.Names.Contains(w)) throw new ArgumentException($"unknown workload {w}");
         return o;
     }
 }

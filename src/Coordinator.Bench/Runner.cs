@@ -4,9 +4,15 @@ using Coordinator.Jute.Records;
 
 namespace Coordinator.Bench;
 
-internal sealed record RunResult(string Workload, long Ops, double Seconds, double P50Ms, double P99Ms, double P999Ms, long Errors, double ServerCpuSeconds, double ServerRssMiB)
+/// <param name="Fsyncs">Txn-log fsyncs the server made while measured (mntr's zk_cnt_fsynctime), for group-commit figures.</param>
+internal sealed record RunResult(string Workload, int Clients, long Ops, double Seconds, double P50Ms, double P99Ms, double P999Ms, long Errors,
+    double ServerCpuSeconds, double ServerRssMiB, long Fsyncs = 0)
 {
     public double OpsPerSecond => Ops / Seconds;
+    public double FsyncsPerSecond => Fsyncs / Seconds;
+
+    /// <summary>The name a result is reported under: the workload, and the client count when several are run.</summary>
+    public string Label(bool withClients) => withClients ? $"{Workload}@{Clients}" : Workload;
 }
 
 internal static class Runner
@@ -21,16 +27,17 @@ internal static class Runner
         }
     }
 
-    public static async Task<RunResult> RunAsync(BenchOptions o, Workload w, string host, int port, int? serverPid)
+    public static async Task<RunResult> RunAsync(BenchOptions o, Workload w, string host, int port, int? serverPid, int clients)
     {
-        var connections = new BenchConnection[o.Clients];
-        for (int c = 0; c < o.Clients; c++) connections[c] = await BenchConnection.OpenAsync(host, port, 30000, CancellationToken.None);
+        o.NextRun();
+        var connections = new BenchConnection[clients];
+        for (int c = 0; c < clients; c++) connections[c] = await BenchConnection.OpenAsync(host, port, 30000, CancellationToken.None);
         var histogram = new Histogram();
         long ops = 0, errors = 0;
         bool measuring = false;
         using var stop = new CancellationTokenSource();
         var workers = new List<Task>();
-        for (int c = 0; c < o.Clients; c++)
+        for (int c = 0; c < clients; c++)
         {
             for (int lane = 0; lane < o.InFlight; lane++)
             {
@@ -57,17 +64,19 @@ internal static class Runner
             }
         }
         await Task.Delay(TimeSpan.FromSeconds(o.WarmupSeconds));
+        long fsyncs0 = w.Writes ? await Mntr.FsyncsAsync(host, port) : 0;
         double cpu0 = serverPid is { } p0 ? ProcessProbe.CpuSeconds(p0) : 0;
         var clock = Stopwatch.StartNew();
         Volatile.Write(ref measuring, true);
         await Task.Delay(TimeSpan.FromSeconds(o.DurationSeconds));
         Volatile.Write(ref measuring, false);
         double seconds = clock.Elapsed.TotalSeconds;
+        long fsyncs = w.Writes ? await Mntr.FsyncsAsync(host, port) - fsyncs0 : 0;
         double cpu = serverPid is { } p1 ? ProcessProbe.CpuSeconds(p1) - cpu0 : 0;
         double rss = serverPid is { } p2 ? ProcessProbe.RssMiB(p2) : 0;
         stop.Cancel();
         await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30));
         foreach (var c in connections) await c.DisposeAsync();
-        return new RunResult(w.Name, ops, seconds, histogram.PercentileMs(50), histogram.PercentileMs(99), histogram.PercentileMs(99.9), errors, cpu, rss);
+        return new RunResult(w.Name, clients, ops, seconds, histogram.PercentileMs(50), histogram.PercentileMs(99), histogram.PercentileMs(99.9), errors, cpu, rss, fsyncs);
     }
 }

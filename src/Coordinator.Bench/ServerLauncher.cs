@@ -8,15 +8,26 @@ namespace Coordinator.Bench;
 
 internal sealed partial class ServerLauncher : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly ProcessStartInfo _start;
     private readonly string _dir;
+    private Process _process;
 
-    private ServerLauncher(string name, Process process, string dir, int port)
+    private ServerLauncher(string name, ProcessStartInfo start, string dir, int port)
     {
         Name = name;
-        _process = process;
+        _start = start;
+        _process = Start(start);
         _dir = dir;
         Port = port;
+    }
+
+    /// <summary>Kills the server with SIGKILL and starts it again on the same data (it has not necessarily loaded it yet).</summary>
+    public async Task KillAndStartAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        _process.Dispose();
+        _process = Start(_start);
     }
 
     public string Name { get; }
@@ -52,12 +63,11 @@ internal sealed partial class ServerLauncher : IAsyncDisposable
         File.Copy("/etc/zookeeper/conf/log4j.properties", Path.Combine(dir, "log4j.properties"));
         var psi = new ProcessStartInfo("java")
         {
-            ArgumentList = { $"-Xmx{heap}", $"-Xms{heap}", "-Dzookeeper.root.logger=WARN,CONSOLE", "-cp", $"{dir}:/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-api.jar",
+            ArgumentList = { $"-Xmx{heap}", "-Dzookeeper.root.logger=WARN,CONSOLE", "-cp", $"{dir}:/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-api.jar",
                 "org.apache.zookeeper.server.quorum.QuorumPeerMain", Path.Combine(dir, "zoo.cfg") },
             RedirectStandardOutput = true, RedirectStandardError = true,
         };
-        var p = Start(psi);
-        var launcher = new ServerLauncher("zookeeper", p, dir, port);
+        var launcher = new ServerLauncher("zookeeper", psi, dir, port);
         await launcher.WaitServingAsync();
         return launcher;
     }
@@ -68,8 +78,7 @@ internal sealed partial class ServerLauncher : IAsyncDisposable
         int port = FreePort();
         File.WriteAllText(Path.Combine(dir, "zoo.cfg"), Config(dir, port));
         var psi = new ProcessStartInfo("dotnet") { ArgumentList = { hostDll, Path.Combine(dir, "zoo.cfg") }, RedirectStandardOutput = true, RedirectStandardError = true };
-        var p = Start(psi);
-        var launcher = new ServerLauncher("coordinator", p, dir, port);
+        var launcher = new ServerLauncher("coordinator", psi, dir, port);
         await launcher.WaitServingAsync();
         return launcher;
     }
