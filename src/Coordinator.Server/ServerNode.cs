@@ -69,7 +69,11 @@ public sealed partial class ServerNode : IAsyncDisposable
         _flusher = new LogFlusher(txnLog ?? NullTxnLog.Instance,
             durable: zxid => Post(new DurableCommand(zxid)),
             failed: e => Post(new LogFailedCommand(e)),
-            syncedMs: ms => Stats.Metrics.FsyncTime.Record(ms));
+            syncedMs: ms =>
+            {
+                Stats.Metrics.FsyncTime.Record(ms);
+                Stats.Fsyncs.Record(ms);
+            });
         _pipeline = new CommitPipeline(Tree, _prep, _flusher, AfterApply);
         _nextSessionId = SessionIds.Initial(settings.ServerId, _time.GetUtcNow().ToUnixTimeMilliseconds());
         // Recovered sessions get a full timeout from now to reconnect, as in ZooKeeper after a restart.

@@ -17,6 +17,9 @@ public sealed class ServerStats
     /// <summary>The node's instruments (readlatency, updatelatency, ...); srst does not reset them, as in ZooKeeper.</summary>
     public ServerMetrics Metrics { get; } = new();
 
+    /// <summary>Txn-log fsyncs and their times, for mntr's fsynctime summary; written by the log-flusher thread.</summary>
+    public FsyncStats Fsyncs { get; } = new();
+
     /// <summary>Records one answered request in these counters and in the latency histogram its opcode belongs to.</summary>
     public void Record(long latencyMs, OpCode op)
     {
@@ -43,5 +46,25 @@ public sealed class ServerStats
         TotalLatencyMs = 0;
         MinLatencyMs = long.MaxValue;
         MaxLatencyMs = 0;
+    }
+}
+
+/// <summary>Count, sum, min and max of fsync times (ms), updated by one writer thread and read by any.</summary>
+public sealed class FsyncStats
+{
+    private long _count, _sumMs, _minMs = long.MaxValue, _maxMs;
+
+    public long Count => Interlocked.Read(ref _count);
+    public long SumMs => Interlocked.Read(ref _sumMs);
+    public long MinMs => Count == 0 ? 0 : Interlocked.Read(ref _minMs);
+    public long MaxMs => Interlocked.Read(ref _maxMs);
+    public double AvgMs => Count == 0 ? 0 : (double)SumMs / Count;
+
+    public void Record(long ms)
+    {
+        Interlocked.Add(ref _sumMs, ms);
+        if (ms < Interlocked.Read(ref _minMs)) Interlocked.Exchange(ref _minMs, ms);
+        if (ms > Interlocked.Read(ref _maxMs)) Interlocked.Exchange(ref _maxMs, ms);
+        Interlocked.Increment(ref _count);
     }
 }

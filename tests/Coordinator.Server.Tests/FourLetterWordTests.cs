@@ -93,6 +93,7 @@ public sealed class FourLetterWordTests : IAsyncLifetime
             "zk_max_file_descriptor_count", "zk_approximate_data_size", "zk_open_file_descriptor_count",
             "zk_local_sessions", "zk_uptime", "zk_max_latency", "zk_outstanding_tls_handshake",
             "zk_min_client_response_size", "zk_non_mtls_local_conn_count",
+            "zk_avg_fsynctime", "zk_min_fsynctime", "zk_max_fsynctime", "zk_cnt_fsynctime", "zk_sum_fsynctime",
         ];
         if (!OperatingSystem.IsLinux()) expected = [.. expected.Where(k => !k.EndsWith("file_descriptor_count", StringComparison.Ordinal))];
         Assert.Equal(expected, lines.Select(p => p.Key));
@@ -100,7 +101,8 @@ public sealed class FourLetterWordTests : IAsyncLifetime
         Assert.Equal("standalone", m["zk_server_state"]);
         Assert.Equal("0.0", m["zk_avg_latency"]);
         Assert.Equal("0.0", m["zk_connection_drop_probability"]);
-        foreach (var key in expected.Skip(2).Where(k => k is not ("zk_avg_latency" or "zk_connection_drop_probability")))
+        Assert.Equal("0.0", m["zk_avg_fsynctime"]);
+        foreach (var key in expected.Skip(2).Where(k => k is not ("zk_avg_latency" or "zk_connection_drop_probability" or "zk_avg_fsynctime")))
             Assert.True(long.TryParse(m[key], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _), key);
         Assert.Equal(4, Num(m, "zk_znode_count"));
         if (OperatingSystem.IsLinux())

@@ -4,7 +4,9 @@
 // gauges a 3.8 server registers, in the order a 3.8 server prints them. Averages keep a fraction ("0.0").
 // zk_open_file_descriptor_count and zk_max_file_descriptor_count appear only where the OS exposes them (Linux:
 // /proc/self/fd and the soft "Max open files" limit), as ZooKeeper prints them only on Unix.
-// Not printed: the hundreds of internal counters and summaries (commit processor queues, fsync times, JVM pause
+// ZooKeeper's fsynctime summary is printed (zk_avg/min/max/cnt/sum_fsynctime, after the gauges, as 3.8 prints
+// summaries): benchmarks read fsyncs per second from zk_cnt_fsynctime on either server.
+// Not printed: the hundreds of other internal counters and summaries (commit processor queues, JVM pause
 // percentiles, ...) that describe ZooKeeper's own pipeline stages, which this server does not have; leader-only
 // gauges (zk_followers, zk_synced_followers, ...), since only standalone mode exists; quota gauges.
 // Gauges kept for tools but not measured yet: zk_auth_failed_count (0) and the client response sizes (-1, which
@@ -52,6 +54,12 @@ internal static class MonitorWord
         Count("zk_outstanding_tls_handshake", 0);
         Count("zk_min_client_response_size", -1);
         Count("zk_non_mtls_local_conn_count", 0);
+        var fsyncs = s.Fsyncs;
+        Line("zk_avg_fsynctime", WordFormat.Average(fsyncs.AvgMs));
+        Count("zk_min_fsynctime", fsyncs.MinMs);
+        Count("zk_max_fsynctime", fsyncs.MaxMs);
+        Count("zk_cnt_fsynctime", fsyncs.Count);
+        Count("zk_sum_fsynctime", fsyncs.SumMs);
         return text.ToString();
     }
 }
