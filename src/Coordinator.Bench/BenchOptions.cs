@@ -36,6 +36,7 @@ internal sealed class BenchOptions
 
     public const string Usage = """
         scripts/bench [--compare] [options]
+        scripts/bench --micro [BenchmarkDotNet arguments]   micro-benchmarks of jute, the data tree and the txn log
           --server HOST:PORT     server to load (default 127.0.0.1:2181; ignored with --compare)
           --server-pid PID       report this process's CPU and RSS
           --compare              start Apache ZooKeeper 3.8 and Coordinator side by side, alternate A B A B, print ratios
