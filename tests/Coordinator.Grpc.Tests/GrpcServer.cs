@@ -8,10 +8,11 @@ namespace Coordinator.Grpc.Tests;
 
 public sealed class GrpcServer : IAsyncLifetime
 {
-    /// <summary>Settings the Python suite expects (its WINDOW and WATCH_BUFFER constants, min session timeout 400 ms).</summary>
+    /// <summary>Settings the Python suite expects (its WINDOW, WATCH_BUFFER and STREAMS_MAX constants, min session timeout 400 ms).</summary>
     public const int WatchWindow = 64;
     public const int WatchBuffer = 8;
     public const int TickTimeMs = 200;
+    public const int StreamsPerConnection = 8;
 
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "coordinator-grpc-" + Guid.NewGuid().ToString("N"));
     private CoordinatorHost? _host;
@@ -38,6 +39,7 @@ public sealed class GrpcServer : IAsyncLifetime
         GrpcAddress = "127.0.0.1",
         GrpcWatchWindow = WatchWindow,
         GrpcWatchBuffer = WatchBuffer,
+        GrpcMaxStreamsPerConnection = StreamsPerConnection,
     };
 
     public async Task InitializeAsync()

@@ -6,7 +6,8 @@ contract as published. Every RPC, error statuses with their ZooKeeper codes, dea
 resumable watches (including OUT_OF_RANGE and RESOURCE_EXHAUSTED) and mixed gRPC/kazoo traffic are covered.
 
 usage: grpc_suite.py --grpc 127.0.0.1:PORT --zk 127.0.0.1:PORT --protos DIR [--only NAME]
-The server must run with tickTime=200, grpc.watchWindow=64, grpc.watchBuffer=8 (the xunit driver does this).
+The server must run with tickTime=200, grpc.watchWindow=64, grpc.watchBuffer=8, grpc.maxStreamsPerConnection=8
+(the xunit driver does this).
 Prints one PASS/FAIL line per test and "N passed, M failed"; exits 1 on any failure.
 """
 import argparse
@@ -25,6 +26,7 @@ import uuid
 WINDOW = 64          # grpc.watchWindow the server runs with
 WATCH_BUFFER = 8     # grpc.watchBuffer
 WAIT = 10.0          # seconds any single wait may take
+STREAMS_MAX = 8      # grpc.maxStreamsPerConnection
 
 args = None
 pb = None
@@ -483,6 +485,23 @@ def test_cancellation():
         fut = s.Get.future(pb.GetRequest(session_id=sid, path=p), timeout=WAIT)
         fut.cancel()
         assert s.Get(pb.GetRequest(session_id=sid, path=p), timeout=WAIT).stat.czxid > 0
+
+
+def test_stream_limit_per_connection():
+    # A channel of its own, so its one HTTP/2 connection carries only this test's streams.
+    with grpc.insecure_channel(args.grpc, options=[("grpc.use_local_subchannel_pool", 1)]) as ch:
+        s = stub(ch)
+        sid = session(s)
+        p = unique()
+        streams = [watch(s, sid, p) for _ in range(STREAMS_MAX)]
+        extra = Stream(s.Watch(pb.WatchRequest(session_id=sid, path=p), timeout=WAIT))
+        time.sleep(1.0)
+        assert extra.items == [] and not extra.done.is_set(), "a stream beyond grpc.maxStreamsPerConnection was served at once"
+        streams[0].call.cancel()
+        first = extra.wait_count(1)[0]  # admitted once a stream slot is free
+        assert first.WhichOneof("kind") == "started"
+        for st in streams[1:] + [extra]:
+            st.call.cancel()
 
 
 def test_bad_input_gets_clear_errors():
