@@ -16,6 +16,9 @@ internal sealed class BenchOptions
     public int ReadPercent { get; set; } = 90;
     public int Rounds { get; set; } = 2;
     public bool Compare { get; set; }
+    public bool Grpc { get; set; }
+    public int Watchers { get; set; } = 64;
+    public int Changes { get; set; } = 500;
     public string ZooKeeperHeap { get; set; } = "1g";
     public string RunId { get; } = Guid.NewGuid().ToString("N")[..8];
     public byte[] Value => _value ??= Enumerable.Range(0, ValueBytes).Select(i => (byte)('a' + i % 26)).ToArray();
@@ -26,6 +29,9 @@ internal sealed class BenchOptions
           --server HOST:PORT     server to load (default 127.0.0.1:2181; ignored with --compare)
           --server-pid PID       report this process's CPU and RSS
           --compare              start Apache ZooKeeper 3.8 and Coordinator side by side, alternate A B A B, print ratios
+          --grpc                 start Coordinator with its gRPC API; run each workload through the wire protocol and
+                                 through gRPC, then watch fan-out through both; print gRPC/wire ratios
+          --watchers N           watchers of one znode in the fan-out (64)  --changes N  writes they all see (500)
           --workloads a,b,c      create,set,get,exists,mixed,createdelete,multi (default: all)
           --clients N            sessions (16)          --inflight N   requests in flight per session (8)
           --value-bytes N        znode value size (100) --read-percent N  reads in the mixed workload (90)
@@ -47,6 +53,9 @@ internal sealed class BenchOptions
                 case "--server": o.Server = Value(); break;
                 case "--server-pid": o.ServerPid = Int(); break;
                 case "--compare": o.Compare = true; break;
+                case "--grpc": o.Grpc = true; break;
+                case "--watchers": o.Watchers = Int(); break;
+                case "--changes": o.Changes = Int(); break;
                 case "--workloads": o.Workloads = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries)]; break;
                 case "--clients": o.Clients = Int(); break;
                 case "--inflight": o.InFlight = Int(); break;

@@ -22,6 +22,11 @@ catch (Exception e) when (e is ArgumentException or FormatException)
 
 var ic = CultureInfo.InvariantCulture;
 Console.WriteLine(string.Create(ic, $"clients={o.Clients} inflight={o.InFlight} value={o.ValueBytes}B duration={o.DurationSeconds}s warmup={o.WarmupSeconds}s read%={o.ReadPercent}"));
+if (o.Grpc)
+{
+    await GrpcComparison.RunAsync(o, Environment.GetEnvironmentVariable("COORDINATOR_HOST_DLL") ?? Path.Combine(AppContext.BaseDirectory, "..", "server", "Coordinator.Host.dll"));
+    return 0;
+}
 if (!o.Compare)
 {
     var (host, port) = Split(o.Server);

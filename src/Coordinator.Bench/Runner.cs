@@ -25,12 +25,29 @@ internal static class Runner
     {
         var connections = new BenchConnection[o.Clients];
         for (int c = 0; c < o.Clients; c++) connections[c] = await BenchConnection.OpenAsync(host, port, 30000, CancellationToken.None);
+        try
+        {
+            return await RunLanesAsync(o, w, connections.Select(c => (Func<Request, Task<int>>)c.CallAsync).ToList(), serverPid);
+        }
+        finally
+        {
+            foreach (var c in connections) await c.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Drives one workload through any door: each client gets --inflight lanes that send the workload's next request
+    /// and wait for its result code (0 = ok). Measures after the warmup, for the duration.
+    /// </summary>
+    /// <param name="sequenceBase">Where lane numbering starts, so two runs of a creating workload in one process name different znodes.</param>
+    public static async Task<RunResult> RunLanesAsync(BenchOptions o, Workload w, IReadOnlyList<Func<Request, Task<int>>> clients, int? serverPid, long sequenceBase = 0)
+    {
         var histogram = new Histogram();
         long ops = 0, errors = 0;
         bool measuring = false;
         using var stop = new CancellationTokenSource();
         var workers = new List<Task>();
-        for (int c = 0; c < o.Clients; c++)
+        for (int c = 0; c < clients.Count; c++)
         {
             for (int lane = 0; lane < o.InFlight; lane++)
             {
@@ -39,13 +56,13 @@ internal static class Runner
                 {
                     var local = new Histogram();
                     // Each lane numbers its own requests, so alternating workloads (create then delete) stay paired.
-                    long seq = l * 1_000_000_000L;
+                    long seq = sequenceBase + l * 1_000_000_000L;
                     while (!stop.IsCancellationRequested)
                     {
                         Request request = w.Next(o, client, seq++);
                         long start = Stopwatch.GetTimestamp();
                         int err;
-                        try { err = await connections[client].CallAsync(request); }
+                        try { err = await clients[client](request); }
                         catch (IOException) { Interlocked.Increment(ref errors); return; }
                         if (!Volatile.Read(ref measuring)) continue;
                         local.Add((long)Stopwatch.GetElapsedTime(start).TotalMicroseconds);
@@ -67,7 +84,6 @@ internal static class Runner
         double rss = serverPid is { } p2 ? ProcessProbe.RssMiB(p2) : 0;
         stop.Cancel();
         await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30));
-        foreach (var c in connections) await c.DisposeAsync();
         return new RunResult(w.Name, ops, seconds, histogram.PercentileMs(50), histogram.PercentileMs(99), histogram.PercentileMs(99.9), errors, cpu, rss);
     }
 }
