@@ -326,6 +326,30 @@ def test_acl_and_authenticate_same_as_kazoo():
         wait_until(lambda: _session_gone(s, other), "the session with failed auth is closed")
 
 
+def test_get_and_set_acl_same_as_kazoo():
+    with channel() as ch:
+        s = stub(ch)
+        sid = session(s)
+        p = unique()
+        s.Create(pb.CreateRequest(session_id=sid, path=p, data=b"x"), timeout=WAIT)
+        got = s.GetAcl(pb.GetAclRequest(session_id=sid, path=p), timeout=WAIT)
+        assert [(a.perms, a.scheme, a.id) for a in got.acl] == [(31, "world", "anyone")] and got.stat.aversion == 0, got
+        expect_error(lambda: s.SetAcl(pb.SetAclRequest(session_id=sid, path=p, acl=[pb.Acl(perms=1, scheme="world", id="anyone")], version=5),
+                                      timeout=WAIT), grpc.StatusCode.ABORTED, -103)
+        r = s.SetAcl(pb.SetAclRequest(session_id=sid, path=p, acl=[pb.Acl(perms=1, scheme="world", id="anyone")], version=0), timeout=WAIT)
+        assert r.stat.aversion == 1, r
+        expect_error(lambda: s.Set(pb.SetRequest(session_id=sid, path=p, data=b"y"), timeout=WAIT), grpc.StatusCode.PERMISSION_DENIED, -102)
+        expect_error(lambda: s.SetAcl(pb.SetAclRequest(session_id=sid, path=p), timeout=WAIT), grpc.StatusCode.INVALID_ARGUMENT, -114)
+        expect_error(lambda: s.GetAcl(pb.GetAclRequest(session_id=sid, path=p + "/none"), timeout=WAIT), grpc.StatusCode.NOT_FOUND, -101)
+        zk = kazoo_client()
+        try:
+            acl, stat = zk.get_acls(p)
+            assert [(a.perms, a.id.scheme, a.id.id) for a in acl] == [(1, "world", "anyone")] and stat.aversion == 1, (acl, stat)
+        finally:
+            zk.stop()
+            zk.close()
+
+
 def _session_gone(s, sid):
     try:
         s.KeepAlive(pb.KeepAliveRequest(session_id=sid), timeout=WAIT)

@@ -75,6 +75,12 @@ public sealed class CoordinatorGrpcClient : IAsyncDisposable, IDisposable
     public Task<GetChildrenResponse> GetChildrenAsync(GetChildrenRequest request, TimeSpan? deadline = null, CancellationToken ct = default) =>
         UnaryAsync("GetChildren", request, GetChildrenResponse.Parser, deadline, ct);
 
+    public Task<GetAclResponse> GetAclAsync(GetAclRequest request, TimeSpan? deadline = null, CancellationToken ct = default) =>
+        UnaryAsync("GetAcl", request, GetAclResponse.Parser, deadline, ct);
+
+    public Task<SetAclResponse> SetAclAsync(SetAclRequest request, TimeSpan? deadline = null, CancellationToken ct = default) =>
+        UnaryAsync("SetAcl", request, SetAclResponse.Parser, deadline, ct);
+
     public Task<MultiResponse> MultiAsync(MultiRequest request, TimeSpan? deadline = null, CancellationToken ct = default) =>
         UnaryAsync("Multi", request, MultiResponse.Parser, deadline, ct);
 

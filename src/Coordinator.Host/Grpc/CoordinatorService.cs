@@ -9,12 +9,15 @@ using CreateRequest = Coordinator.Protos.V1.CreateRequest;
 using CreateResponse = Coordinator.Protos.V1.CreateResponse;
 using DeleteRequest = Coordinator.Protos.V1.DeleteRequest;
 using DeleteResponse = Coordinator.Protos.V1.DeleteResponse;
+using GetAclResponse = Coordinator.Protos.V1.GetAclResponse;
 using GetChildrenResponse = Coordinator.Protos.V1.GetChildrenResponse;
 using JuteAcl = Coordinator.Jute.Records.Acl;
+using JuteSetAclRequest = Coordinator.Jute.Records.SetAclRequest;
 using JuteStat = Coordinator.Jute.Records.Stat;
 using MultiRequest = Coordinator.Protos.V1.MultiRequest;
 using MultiResponse = Coordinator.Protos.V1.MultiResponse;
 using OpResult = Coordinator.Protos.V1.OpResult;
+using SetAclRequest = Coordinator.Protos.V1.SetAclRequest;
 using ProtoStat = Coordinator.Protos.V1.Stat;
 
 namespace Coordinator.Host.Grpc;
@@ -102,6 +105,27 @@ internal sealed class CoordinatorService(ServerNode server, GrpcSessions session
         return response;
     }
 
+    public async Task<GetAclResponse> GetAcl(GetAclRequest request, HttpContext context, CancellationToken ct)
+    {
+        ValidPath(request.Path);
+        var reply = Check(await sessions.Get(request.SessionId).CallAsync(OpCode.GetAcl, new PathRequest(OpCode.GetAcl, request.Path), ct), request.Path);
+        var body = reply.Body();
+        var response = new GetAclResponse { Zxid = reply.Header.Zxid };
+        response.Acl.AddRange(JuteAcl.ReadList(ref body).Select(a => new Protos.V1.Acl { Perms = a.Perms, Scheme = a.Id.Scheme, Id = a.Id.Ident }));
+        response.Stat = ToProto(JuteStat.Read(ref body));
+        return response;
+    }
+
+    public async Task<SetAclResponse> SetAcl(SetAclRequest request, HttpContext context, CancellationToken ct)
+    {
+        ValidPath(request.Path);
+        if (request.Acl.Count == 0) throw new GrpcException(GrpcCode.InvalidArgument, "acl must not be empty", ErrorCode.InvalidAcl);
+        var set = new JuteSetAclRequest(request.Path, ToJute(request.Acl), request.HasVersion ? request.Version : -1);
+        var reply = Check(await sessions.Get(request.SessionId).CallAsync(OpCode.SetAcl, set, ct), request.Path);
+        var body = reply.Body();
+        return new SetAclResponse { Stat = ToProto(JuteStat.Read(ref body)), Zxid = reply.Header.Zxid };
+    }
+
     public async Task<MultiResponse> Multi(MultiRequest request, HttpContext context, CancellationToken ct)
     {
         if (request.Ops.Count == 0) throw new GrpcException(GrpcCode.InvalidArgument, "a multi needs at least one op");
@@ -164,11 +188,11 @@ internal sealed class CoordinatorService(ServerNode server, GrpcSessions session
         if (mode.IsTtl() && request.TtlMs <= 0)
             throw new GrpcException(GrpcCode.InvalidArgument, $"mode {request.Mode} needs ttl_ms > 0", ErrorCode.BadArguments);
         var op = mode.IsContainer() ? OpCode.CreateContainer : mode.IsTtl() ? OpCode.CreateTtl : OpCode.Create2;
-        var acl = request.Acl.Count == 0
-            ? JuteAcl.OpenAclUnsafe.ToList()
-            : request.Acl.Select(a => new JuteAcl(a.Perms, new Id(a.Scheme, a.Id))).ToList();
+        var acl = request.Acl.Count == 0 ? JuteAcl.OpenAclUnsafe.ToList() : ToJute(request.Acl);
         return new Coordinator.Jute.Records.CreateRequest(op, request.Path, request.Data.ToByteArray(), acl, (int)mode, mode.IsTtl() ? request.TtlMs : -1);
     }
+
+    private static List<JuteAcl> ToJute(IEnumerable<Protos.V1.Acl> acl) => acl.Select(a => new JuteAcl(a.Perms, new Id(a.Scheme, a.Id))).ToList();
 
     private static SetDataRequest ToJute(SetRequest request)
     {

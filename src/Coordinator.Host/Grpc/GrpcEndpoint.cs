@@ -88,6 +88,8 @@ public sealed partial class GrpcEndpoint : IAsyncDisposable
         Unary("Delete", DeleteRequest.Parser, service.Delete);
         Unary("Exists", ExistsRequest.Parser, service.Exists);
         Unary("GetChildren", GetChildrenRequest.Parser, service.GetChildren);
+        Unary("GetAcl", GetAclRequest.Parser, service.GetAcl);
+        Unary("SetAcl", SetAclRequest.Parser, service.SetAcl);
         Unary("Multi", MultiRequest.Parser, service.Multi);
         Unary("Status", StatusRequest.Parser, service.Status);
         app.MapPost(ServicePrefix + "Watch", Call(log, "Watch", WatchRequest.Parser, messageMax, watches.RunAsync));
