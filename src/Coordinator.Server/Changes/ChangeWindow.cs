@@ -1,6 +1,7 @@
 // The bounded window of recent committed znode changes, and the live subscriptions fed from it (resumable gRPC watches).
 using System.Threading.Channels;
 using Coordinator.Core;
+using Coordinator.Jute.Records;
 using Coordinator.StateMachine;
 
 namespace Coordinator.Server.Changes;
@@ -18,15 +19,16 @@ public sealed class ChangeWindow
 
     private readonly NodeChange[] _ring;
     private readonly List<ChangeSubscription> _subscriptions = [];
-    private readonly Func<long, IReadOnlyList<Coordinator.Jute.Records.Acl>, bool> _mayRead;
+    private readonly Func<long, IReadOnlyList<Acl>, bool> _mayRead;
     private int _start;
     private int _count;
     private long _floorZxid;
+    private int _subscriptionCount;
 
     /// <param name="capacity">Changes kept (grpc.watchWindow); 0 keeps none, so only live watches work.</param>
     /// <param name="lastZxid">The tree's zxid at start: nothing before it is held.</param>
     /// <param name="mayRead">Whether a session may READ a node with this ACL; events it may not read are left out.</param>
-    public ChangeWindow(int capacity, long lastZxid, Func<long, IReadOnlyList<Coordinator.Jute.Records.Acl>, bool> mayRead)
+    public ChangeWindow(int capacity, long lastZxid, Func<long, IReadOnlyList<Acl>, bool> mayRead)
     {
         _ring = new NodeChange[capacity];
         _floorZxid = lastZxid;
@@ -41,9 +43,8 @@ public sealed class ChangeWindow
     /// <summary>Every change with a zxid above this is held; a watch may resume from this zxid or later. Read by metrics threads.</summary>
     public long FloorZxid => Volatile.Read(ref _floorZxid);
 
+    /// <summary>Subscriptions registered and not yet pruned; read by metrics threads.</summary>
     public int SubscriptionCount => Volatile.Read(ref _subscriptionCount);
-
-    private int _subscriptionCount;
 
     /// <summary>Called by the tree on the loop for each change, in apply order.</summary>
     public void Record(NodeChange change)
