@@ -451,7 +451,8 @@ def test_watch_start_outside_window_is_out_of_range():
 
 
 def test_slow_watcher_is_ended_with_resource_exhausted():
-    with channel() as ch:
+    # A connection of its own with a fixed HTTP/2 window (no BDP growth), so what the client may buffer unread is bounded.
+    with grpc.insecure_channel(args.grpc, options=[("grpc.use_local_subchannel_pool", 1), ("grpc.http2.bdp_probe", 0)]) as ch:
         s = stub(ch)
         sid = session(s)
         p = unique()
@@ -628,19 +629,21 @@ def test_session_expiry_and_keepalive():
     try:
         with channel() as ch:
             s = stub(ch)
-            kept = s.CreateSession(pb.CreateSessionRequest(timeout_ms=400), timeout=WAIT)
-            lost = s.CreateSession(pb.CreateSessionRequest(timeout_ms=400), timeout=WAIT)
-            assert kept.timeout_ms == 400, kept  # minSessionTimeout = 2 x tickTime = 400
+            # The kept session has room for a loaded machine (keepalives every 0.1 s against 3 s); the lost one
+            # has the shortest timeout the server grants (minSessionTimeout = 2 x tickTime = 400 ms).
+            kept = s.CreateSession(pb.CreateSessionRequest(timeout_ms=3000), timeout=WAIT)
+            lost = s.CreateSession(pb.CreateSessionRequest(timeout_ms=100), timeout=WAIT)
+            assert kept.timeout_ms == 3000 and lost.timeout_ms == 400, (kept, lost)
             pk, pl = unique(), unique()
             s.Create(pb.CreateRequest(session_id=kept.session_id, path=pk, mode=pb.EPHEMERAL), timeout=WAIT)
             s.Create(pb.CreateRequest(session_id=lost.session_id, path=pl, mode=pb.EPHEMERAL), timeout=WAIT)
             st = watch(s, kept.session_id, pl)
-            deadline = time.monotonic() + 2.0
+            wait_until(lambda: zk.exists(pl) is None, "the expired session's ephemeral is deleted")
+            deadline = time.monotonic() + 4.0  # longer than the kept session's timeout
             while time.monotonic() < deadline:
                 s.KeepAlive(pb.KeepAliveRequest(session_id=kept.session_id), timeout=WAIT)
                 time.sleep(0.1)
             assert zk.exists(pk) is not None, "a kept-alive session lost its ephemeral"
-            wait_until(lambda: zk.exists(pl) is None, "the expired session's ephemeral is deleted")
             st.wait_count(2)
             assert st.events()[0][:2] == (pb.NODE_DELETED, pl), st.events()
             expect_error(lambda: s.Get(pb.GetRequest(session_id=lost.session_id, path="/"), timeout=WAIT),

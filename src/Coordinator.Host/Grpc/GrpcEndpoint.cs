@@ -49,9 +49,7 @@ public sealed partial class GrpcEndpoint : IAsyncDisposable
     {
         var settings = server.Settings;
         int port = settings.GrpcPort ?? throw new InvalidOperationException("grpc.port is not set");
-        var address = IPAddress.TryParse(settings.GrpcAddress, out var ip) ? ip
-            : settings.GrpcAddress.Equals("localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
-            : (await Dns.GetHostAddressesAsync(settings.GrpcAddress)).FirstOrDefault() ?? IPAddress.Loopback;
+        var address = await ResolveAsync(settings.GrpcAddress);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new ForwardingLoggerProvider(loggers));
@@ -162,6 +160,22 @@ public sealed partial class GrpcEndpoint : IAsyncDisposable
         meter.CreateObservableGauge("grpc_watch_window_oldest_zxid", () => changes.FloorZxid, null, "A gRPC watch may resume from this zxid or any later one");
         meter.CreateObservableGauge("grpc_watch_streams", () => changes.SubscriptionCount, null, "Open gRPC watch streams");
         meter.CreateObservableGauge("grpc_sessions", () => sessions.Count, null, "Open sessions created through the gRPC API");
+    }
+
+    /// <summary>An IP address as given, "localhost" as the IPv4 loopback, any other name by DNS (its first address).</summary>
+    private static async Task<IPAddress> ResolveAsync(string host)
+    {
+        if (IPAddress.TryParse(host, out var ip)) return ip;
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return IPAddress.Loopback;
+        try
+        {
+            var found = await Dns.GetHostAddressesAsync(host);
+            return found.Length > 0 ? found[0] : throw new SocketException((int)SocketError.HostNotFound);
+        }
+        catch (SocketException e)
+        {
+            throw new Http.HttpEndpointException($"grpc.address: cannot resolve {host}: {e.Message}", e);
+        }
     }
 
     private static int BoundPort(WebApplication app, int configured)

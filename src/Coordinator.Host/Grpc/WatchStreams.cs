@@ -21,7 +21,17 @@ internal sealed class WatchStreams(ServerNode server, GrpcSessions sessions)
         var session = sessions.Get(request.SessionId);
         var subscription = new ChangeSubscription(session.SessionId, request.Path, request.Recursive, server.Settings.GrpcWatchBuffer);
         long? start = request.HasStartZxid ? request.StartZxid : null;
-        var result = await server.QueryAsync(node => node.Changes.Subscribe(subscription, start, node.LastZxid), ct);
+        SubscribeResult result;
+        try
+        {
+            result = await server.QueryAsync(node => node.Changes.Subscribe(subscription, start, node.LastZxid), ct);
+        }
+        catch (OperationCanceledException)
+        {
+            // The loop may have registered it before the wait was cancelled; ended, it is pruned.
+            subscription.End();
+            throw;
+        }
         switch (result.Outcome)
         {
             case SubscribeOutcome.OutOfRange when start > result.LastZxid:
