@@ -24,6 +24,8 @@ internal sealed class BenchOptions
     public int ReadPercent { get; set; } = 90;
     public int Rounds { get; set; } = 2;
     public bool Compare { get; set; }
+    public bool Grpc { get; set; }
+    public int Changes { get; set; } = 500;
     public string ZooKeeperHeap { get; set; } = "2g";
     /// <summary>Unique per run (each workload × client count), so runs never collide on the znodes they create.</summary>
     public string RunId { get; private set; } = NewRunId();
@@ -46,6 +48,9 @@ internal sealed class BenchOptions
                                  restart: load --znodes znodes, report RSS, kill -9, time until serving them again
           --clients N[,N...]     sessions, one run per count (16)   --inflight N   requests in flight per session (8)
           --znodes N             znodes the restart workload loads (1000000)   --watchers N   watch sessions (200)
+          --grpc                 start Coordinator with its gRPC API; run each workload through the wire protocol and
+                                 through gRPC, then watch fan-out through both; print gRPC/wire ratios
+          --changes N            writes every watcher sees in the --grpc fan-out (500)
           --value-bytes N        znode value size (100) --read-percent N  reads in the mixed workload (90)
           --duration S           seconds measured (5)   --warmup S     seconds before measuring (1)
           --rounds N             rounds per server with --compare (2)
@@ -65,6 +70,8 @@ internal sealed class BenchOptions
                 case "--server": o.Server = Value(); break;
                 case "--server-pid": o.ServerPid = Int(); break;
                 case "--compare": o.Compare = true; break;
+                case "--grpc": o.Grpc = true; break;
+                case "--changes": o.Changes = Int(); break;
                 case "--workloads": o.Workloads = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries)]; break;
                 case "--clients": o.ClientCounts = [.. Value().Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))]; break;
                 case "--znodes": o.Znodes = Int(); break;

@@ -24,6 +24,11 @@ var ic = CultureInfo.InvariantCulture;
 bool sweep = o.ClientCounts.Count > 1;
 Console.WriteLine(string.Create(ic, $"clients={string.Join(',', o.ClientCounts)} inflight={o.InFlight} value={o.ValueBytes}B duration={o.DurationSeconds}s warmup={o.WarmupSeconds}s read%={o.ReadPercent} watchers={o.Watchers} znodes={o.Znodes}"));
 var loadWorkloads = o.Workloads.Where(w => w != "restart").ToList();
+if (o.Grpc)
+{
+    await GrpcComparison.RunAsync(o, Environment.GetEnvironmentVariable("COORDINATOR_HOST_DLL") ?? Path.Combine(AppContext.BaseDirectory, "..", "server", "Coordinator.Host.dll"));
+    return 0;
+}
 if (!o.Compare)
 {
     if (o.Workloads.Contains("restart")) Console.WriteLine("restart needs --compare (the benchmark must start the servers to restart them); skipped");

@@ -32,12 +32,31 @@ internal static class Runner
         o.NextRun();
         var connections = new BenchConnection[clients];
         for (int c = 0; c < clients; c++) connections[c] = await BenchConnection.OpenAsync(host, port, 30000, CancellationToken.None);
+        try
+        {
+            return await RunLanesAsync(o, w, connections.Select(c => (Func<Request, Task<int>>)c.CallAsync).ToList(), serverPid, mntrAt: (host, port));
+        }
+        finally
+        {
+            foreach (var c in connections) await c.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Drives one workload through any door: each client gets --inflight lanes that send the workload's next request
+    /// and wait for its result code (0 = ok). Measures after the warmup, for the duration.
+    /// </summary>
+    /// <param name="sequenceBase">Where lane numbering starts, so two runs of a creating workload in one process name different znodes.</param>
+    /// <param name="mntrAt">Where to read the server's fsync count (mntr) before and after, for write workloads.</param>
+    public static async Task<RunResult> RunLanesAsync(BenchOptions o, Workload w, IReadOnlyList<Func<Request, Task<int>>> clients, int? serverPid,
+        long sequenceBase = 0, (string Host, int Port)? mntrAt = null)
+    {
         var histogram = new Histogram();
         long ops = 0, errors = 0;
         bool measuring = false;
         using var stop = new CancellationTokenSource();
         var workers = new List<Task>();
-        for (int c = 0; c < clients; c++)
+        for (int c = 0; c < clients.Count; c++)
         {
             for (int lane = 0; lane < o.InFlight; lane++)
             {
@@ -46,13 +65,13 @@ internal static class Runner
                 {
                     var local = new Histogram();
                     // Each lane numbers its own requests, so alternating workloads (create then delete) stay paired.
-                    long seq = l * 1_000_000_000L;
+                    long seq = sequenceBase + l * 1_000_000_000L;
                     while (!stop.IsCancellationRequested)
                     {
                         Request request = w.Next(o, client, seq++);
                         long start = Stopwatch.GetTimestamp();
                         int err;
-                        try { err = await connections[client].CallAsync(request); }
+                        try { err = await clients[client](request); }
                         catch (IOException) { Interlocked.Increment(ref errors); return; }
                         if (!Volatile.Read(ref measuring)) continue;
                         local.Add((long)Stopwatch.GetElapsedTime(start).TotalMicroseconds);
@@ -64,19 +83,19 @@ internal static class Runner
             }
         }
         await Task.Delay(TimeSpan.FromSeconds(o.WarmupSeconds));
-        long fsyncs0 = w.Writes ? await Mntr.FsyncsAsync(host, port) : 0;
+        bool countFsyncs = w.Writes && mntrAt is not null;
+        long fsyncs0 = countFsyncs ? await Mntr.FsyncsAsync(mntrAt!.Value.Host, mntrAt.Value.Port) : 0;
         double cpu0 = serverPid is { } p0 ? ProcessProbe.CpuSeconds(p0) : 0;
         var clock = Stopwatch.StartNew();
         Volatile.Write(ref measuring, true);
         await Task.Delay(TimeSpan.FromSeconds(o.DurationSeconds));
         Volatile.Write(ref measuring, false);
         double seconds = clock.Elapsed.TotalSeconds;
-        long fsyncs = w.Writes ? await Mntr.FsyncsAsync(host, port) - fsyncs0 : 0;
+        long fsyncs = countFsyncs ? await Mntr.FsyncsAsync(mntrAt!.Value.Host, mntrAt.Value.Port) - fsyncs0 : 0;
         double cpu = serverPid is { } p1 ? ProcessProbe.CpuSeconds(p1) - cpu0 : 0;
         double rss = serverPid is { } p2 ? ProcessProbe.RssMiB(p2) : 0;
         stop.Cancel();
         await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30));
-        foreach (var c in connections) await c.DisposeAsync();
-        return new RunResult(w.Name, clients, ops, seconds, histogram.PercentileMs(50), histogram.PercentileMs(99), histogram.PercentileMs(99.9), errors, cpu, rss, fsyncs);
+        return new RunResult(w.Name, clients.Count, ops, seconds, histogram.PercentileMs(50), histogram.PercentileMs(99), histogram.PercentileMs(99.9), errors, cpu, rss, fsyncs);
     }
 }

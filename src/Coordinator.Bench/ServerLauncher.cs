@@ -32,6 +32,9 @@ internal sealed partial class ServerLauncher : IAsyncDisposable
 
     public string Name { get; }
     public int Port { get; }
+
+    /// <summary>The gRPC port when started with one (StartCoordinatorAsync(grpc: true)); 0 otherwise.</summary>
+    public int GrpcPort { get; private init; }
     public int Pid => _process.Id;
 
     private static int FreePort()
@@ -72,13 +75,14 @@ internal sealed partial class ServerLauncher : IAsyncDisposable
         return launcher;
     }
 
-    public static async Task<ServerLauncher> StartCoordinatorAsync(string hostDll)
+    public static async Task<ServerLauncher> StartCoordinatorAsync(string hostDll, bool grpc = false)
     {
         string dir = Directory.CreateTempSubdirectory("bench-coord-").FullName;
         int port = FreePort();
-        File.WriteAllText(Path.Combine(dir, "zoo.cfg"), Config(dir, port));
+        int grpcPort = grpc ? FreePort() : 0;
+        File.WriteAllText(Path.Combine(dir, "zoo.cfg"), Config(dir, port) + (grpc ? $"\ngrpc.port={grpcPort}\ngrpc.address=127.0.0.1\n" : ""));
         var psi = new ProcessStartInfo("dotnet") { ArgumentList = { hostDll, Path.Combine(dir, "zoo.cfg") }, RedirectStandardOutput = true, RedirectStandardError = true };
-        var launcher = new ServerLauncher("coordinator", psi, dir, port);
+        var launcher = new ServerLauncher("coordinator", psi, dir, port) { GrpcPort = grpcPort };
         await launcher.WaitServingAsync();
         return launcher;
     }

@@ -1,6 +1,7 @@
 // Wires one node together (server loop, client listener, four-letter words, monitoring) so Program and in-process tests start it the same way.
 using System.Net;
 using System.Reflection;
+using Coordinator.Host.Grpc;
 using Coordinator.Host.Http;
 using Coordinator.Host.Network;
 using Coordinator.Host.Storage;
@@ -20,17 +21,24 @@ public sealed partial class CoordinatorHost : IAsyncDisposable
     private readonly ClientListener _listener;
     private readonly DurableStorage _storage;
 
-    private CoordinatorHost(ServerNode server, DurableStorage storage, ClientListener listener, Monitoring monitoring)
+    private CoordinatorHost(ServerNode server, DurableStorage storage, ClientListener listener, Monitoring monitoring, GrpcEndpoint? grpc)
     {
         Server = server;
         _storage = storage;
         _listener = listener;
         Monitoring = monitoring;
+        Grpc = grpc;
     }
 
     public ServerNode Server { get; }
 
     public IPEndPoint ClientEndPoint => _listener.EndPoint;
+
+    /// <summary>The gRPC API; null unless grpc.port is set.</summary>
+    public GrpcEndpoint? Grpc { get; }
+
+    /// <summary>Where the gRPC API listens; null unless grpc.port is set.</summary>
+    public IPEndPoint? GrpcEndPoint => Grpc?.EndPoint;
 
     /// <summary>The Prometheus endpoint, admin server and telemetry (src/Coordinator.Host/Http).</summary>
     public Monitoring Monitoring { get; }
@@ -62,24 +70,29 @@ public sealed partial class CoordinatorHost : IAsyncDisposable
         listener = new ClientListener(server, words, loggers.CreateLogger<ClientListener>());
         listener.Start();
         LogListening(log, listener.EndPoint.ToString());
-        Monitoring monitoring;
+        Monitoring? monitoring = null;
+        GrpcEndpoint? grpc = null;
         try
         {
             monitoring = await Monitoring.StartAsync(server, words, context, loggers);
+            if (settings.GrpcPort is not null)
+                grpc = await GrpcEndpoint.StartAsync(server, () => $"{listener.EndPoint.Address}:{listener.EndPoint.Port}", Version, loggers);
         }
         catch
         {
+            if (monitoring is not null) await monitoring.DisposeAsync();
             await listener.DisposeAsync();
             await server.DisposeAsync();
             server.Stats.Metrics.Dispose();
             storage.Dispose();
             throw;
         }
-        return new CoordinatorHost(server, storage, listener, monitoring);
+        return new CoordinatorHost(server, storage, listener, monitoring, grpc);
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (Grpc is not null) await Grpc.DisposeAsync();
         await Monitoring.DisposeAsync();
         await _listener.DisposeAsync();
         await Server.DisposeAsync();

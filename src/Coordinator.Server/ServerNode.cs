@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Coordinator.Core;
 using Coordinator.Jute;
 using Coordinator.Jute.Records;
+using Coordinator.Server.Changes;
 using Coordinator.Server.Configuration;
 using Coordinator.Server.Pipeline;
 using Coordinator.Server.Sessions;
@@ -65,6 +66,9 @@ public sealed partial class ServerNode : IAsyncDisposable
         _reads = new ReadProcessor(Tree);
         Tree.Watches.MayRead = (session, acl) =>
             _bySession.TryGetValue(session, out var c) && StateMachine.Security.AclCheck.IsAllowed(acl, Perms.Read, c.Auth);
+        Changes = new ChangeWindow(settings.GrpcPort is null ? 0 : settings.GrpcWatchWindow, Tree.LastProcessedZxid, Tree.Watches.MayRead);
+        // Only the gRPC API reads the window; without it nothing is recorded.
+        if (settings.GrpcPort is not null) Tree.Changed = Changes.Record;
         _sessions = new SessionTracker(settings.TickTimeMs);
         _flusher = new LogFlusher(txnLog ?? NullTxnLog.Instance,
             durable: zxid => Post(new DurableCommand(zxid)),
@@ -84,6 +88,9 @@ public sealed partial class ServerNode : IAsyncDisposable
     public ServerSettings Settings { get; }
     public DataTree Tree { get; }
     public ServerStats Stats { get; } = new();
+
+    /// <summary>Recent committed changes and the live watch streams fed from them; touch it only on the loop (QueryAsync).</summary>
+    public ChangeWindow Changes { get; }
     public DateTimeOffset StartedAt { get; }
     internal IReadOnlyCollection<ClientState> Clients => _clients.Values;
     public int SessionCount => _sessions.Count;

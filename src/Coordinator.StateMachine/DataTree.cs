@@ -44,6 +44,12 @@ public sealed class DataTree
 
     public WatchManager Watches { get; } = new();
 
+    /// <summary>
+    /// Told of every znode change an apply makes, in apply order, after the change (the gRPC watch window
+    /// records them). Null records nothing. The ACL is the changed node's (for NodeChildrenChanged, the parent's).
+    /// </summary>
+    public Action<NodeChange>? Changed { get; set; }
+
     /// <summary>The zxid of the last txn applied.</summary>
     public long LastProcessedZxid { get; private set; }
 
@@ -187,6 +193,8 @@ public sealed class DataTree
         rc.Stat = node.ToStat();
         Watches.TriggerData(path, EventType.NodeCreated, node.Acl);
         Watches.TriggerChild(parentPath, EventType.NodeChildrenChanged, parent.Acl);
+        Changed?.Invoke(new NodeChange(header.Zxid, EventType.NodeCreated, path, node.Acl));
+        Changed?.Invoke(new NodeChange(header.Zxid, EventType.NodeChildrenChanged, parentPath, parent.Acl));
     }
 
     private HashSet<string> EphemeralSet(long owner)
@@ -219,6 +227,8 @@ public sealed class DataTree
         var fired = Watches.TriggerData(path, EventType.NodeDeleted, node.Acl);
         Watches.TriggerChild(path, EventType.NodeDeleted, node.Acl, fired);
         Watches.TriggerChild(parentPath, EventType.NodeChildrenChanged, parent.Acl);
+        Changed?.Invoke(new NodeChange(zxid, EventType.NodeDeleted, path, node.Acl));
+        Changed?.Invoke(new NodeChange(zxid, EventType.NodeChildrenChanged, parentPath, parent.Acl));
         return ErrorCode.Ok;
     }
 
@@ -231,6 +241,7 @@ public sealed class DataTree
         node.Mzxid = zxid;
         node.Mtime = time;
         Watches.TriggerData(path, EventType.NodeDataChanged, node.Acl);
+        Changed?.Invoke(new NodeChange(zxid, EventType.NodeDataChanged, path, node.Acl));
         return (ErrorCode.Ok, node.ToStat());
     }
 

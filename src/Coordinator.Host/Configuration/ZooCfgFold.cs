@@ -48,6 +48,12 @@ internal sealed class ZooCfgFold(ServerSettings start, string baseDirectory, str
         // OpenTelemetry's OTEL_EXPORTER_OTLP_* variables as zoo.cfg keys; an empty endpoint turns OTLP export off.
         ["otel.exporter.otlp.endpoint"] = (f, k, v) => f.Settings with { OtlpEndpoint = v.Length == 0 ? null : v },
         ["otel.exporter.otlp.protocol"] = (f, k, v) => f.Settings with { OtlpProtocol = v },
+        // The gRPC API (README "gRPC API"); an empty grpc.port turns it off.
+        ["grpc.port"] = (f, k, v) => f.Settings with { GrpcPort = v.Length == 0 ? null : f.Int(k, v, Port + ", or empty for no gRPC") },
+        ["grpc.address"] = (f, k, v) => f.Settings with { GrpcAddress = v },
+        ["grpc.watchWindow"] = (f, k, v) => f.Settings with { GrpcWatchWindow = f.Int(k, v, "an integer >= 0 (changes kept)") },
+        ["grpc.watchBuffer"] = (f, k, v) => f.Settings with { GrpcWatchBuffer = f.Int(k, v, "a positive integer (changes buffered per watch stream)") },
+        ["grpc.maxStreamsPerConnection"] = (f, k, v) => f.Settings with { GrpcMaxStreamsPerConnection = f.Int(k, v, "a positive integer (streams)") },
         ["standaloneEnabled"] = (f, k, v) => f.Settings with { StandaloneEnabled = f.Bool(k, v) },
         ["peerType"] = (f, k, v) => f.PeerType(k, v),
     };

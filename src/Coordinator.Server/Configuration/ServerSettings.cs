@@ -136,6 +136,21 @@ public sealed record ServerSettings
     /// <summary>otel.exporter.otlp.protocol: grpc (the default, port 4317) or http/protobuf (port 4318).</summary>
     public string OtlpProtocol { get; init; } = OtlpProtocolGrpc;
 
+    /// <summary>grpc.port: where the gRPC API listens (HTTP/2 without TLS); null (key absent or empty) = no gRPC; 0 lets the OS choose.</summary>
+    public int? GrpcPort { get; init; }
+
+    /// <summary>grpc.address: the address the gRPC port binds to.</summary>
+    public string GrpcAddress { get; init; } = "0.0.0.0";
+
+    /// <summary>grpc.watchWindow: recent znode changes kept so a gRPC watch can resume from a past zxid.</summary>
+    public int GrpcWatchWindow { get; init; } = 10_000;
+
+    /// <summary>grpc.watchBuffer: live changes buffered per watch stream; a watcher that falls this far behind is ended.</summary>
+    public int GrpcWatchBuffer { get; init; } = 1024;
+
+    /// <summary>grpc.maxStreamsPerConnection: concurrent calls (HTTP/2 streams) one gRPC connection may have open.</summary>
+    public int GrpcMaxStreamsPerConnection { get; init; } = 100;
+
     /// <summary>With a single participant listed, run standalone instead of as an ensemble of one.</summary>
     public bool StandaloneEnabled { get; init; } = true;
 
@@ -222,6 +237,7 @@ public sealed record ServerSettings
             ["jute.maxbuffer"] = JuteMaxBufferBytes.ToString(CultureInfo.InvariantCulture),
             ["4lw.commands.whitelist"] = string.Join(",", FourLetterWordWhitelist.Order(StringComparer.Ordinal)),
             ["extendedTypesEnabled"] = ExtendedTypesEnabled ? "true" : "false",
+            ["grpc.port"] = GrpcPort is int grpc ? grpc.ToString(CultureInfo.InvariantCulture) : "(off)",
             ["DigestAuthenticationProvider.superDigest"] = SuperDigest is null ? "(none)" : "(set, redacted)",
         };
         var pairs = ToConfLines().Where(kv => kv.Key != ConfMembershipKey).Concat(extra);

@@ -31,6 +31,11 @@ internal static class ServerSettingsRules
         Port(problems, "clientPort", s.ClientPort, "0 (any free port) to 65535");
         Port(problems, "metricsProvider.httpPort", s.MetricsHttpPort, "0 (any free port) to 65535");
         Port(problems, "admin.serverPort", s.AdminServerPort, "0 (any free port) to 65535");
+        if (s.GrpcPort is int grpcPort) Port(problems, "grpc.port", grpcPort, "0 (any free port) to 65535, or empty for no gRPC");
+        Host(problems, "grpc.address", s.GrpcAddress);
+        AtLeast(problems, "grpc.watchWindow", s.GrpcWatchWindow, 0, "an integer >= 0 (changes kept)");
+        Positive(problems, "grpc.watchBuffer", s.GrpcWatchBuffer, "a positive integer (changes buffered per watch stream)");
+        Positive(problems, "grpc.maxStreamsPerConnection", s.GrpcMaxStreamsPerConnection, "a positive integer (streams)");
         Host(problems, "clientPortAddress", s.ClientPortAddress);
         Host(problems, "metricsProvider.httpHost", s.MetricsHttpHost);
         Host(problems, "admin.serverAddress", s.AdminServerAddress);
