@@ -159,12 +159,14 @@ internal static class SpecialRuns
         var deadline = DateTime.UtcNow.AddMinutes(5);
         while (true)
         {
+            // A server still loading may accept the connection and never answer it (ZooKeeper does): bound each try.
+            using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             try
             {
-                await using var c = await BenchConnection.OpenAsync("127.0.0.1", server.Port, 30000, CancellationToken.None);
-                if (await c.CallAsync(new PathWatchRequest(OpCode.Exists, last, false)) == 0) break;
+                await using var c = await BenchConnection.OpenAsync("127.0.0.1", server.Port, 30000, attempt.Token);
+                if (await c.CallAsync(new PathWatchRequest(OpCode.Exists, last, false)).WaitAsync(attempt.Token) == 0) break;
             }
-            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException) { }
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException) { }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"{server.Name} did not serve {last} within 5 minutes of a restart");
             await Task.Delay(20);
         }
