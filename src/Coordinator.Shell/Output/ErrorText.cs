@@ -17,6 +17,7 @@ internal static class ErrorText
         ErrorCode.BadArguments => "Arguments are not valid : " + e.Path,
         ErrorCode.InvalidAcl => "Acl is not valid : " + e.Path,
         ErrorCode.QuotaExceeded => "Quota has exceeded : " + e.Path,
+        ErrorCode.NotReadOnly => "Not a read-only call: " + e.Path,
         _ => e.Message,
     };
 

@@ -109,6 +109,4 @@ internal static class Formats
         if (acl.Count == 0) throw new ShellException("Acl is empty", "BadArguments");
         return acl;
     }
-
-    public static string KeeperStateName(KeeperState state) => state.ToString();
 }
