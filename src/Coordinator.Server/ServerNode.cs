@@ -62,7 +62,8 @@ public sealed partial class ServerNode : IAsyncDisposable
         _snapshotter = snapshotter;
         _random = random ?? new Random();
         _txnsUntilSnapshot = NextSnapshotDistance();
-        _prep = new Preprocessor(Tree, new PrepSettings(settings.ExtendedTypesEnabled, settings.JuteMaxBufferBytes));
+        _prep = new Preprocessor(Tree, new PrepSettings(settings.ExtendedTypesEnabled, settings.JuteMaxBufferBytes,
+            settings.EnforceQuota, w => LogQuotaExceeded(_log, w.QuotaPath, w.Kind, w.Value, w.Limit)));
         _reads = new ReadProcessor(Tree);
         Tree.Watches.MayRead = (session, acl) =>
             _bySession.TryGetValue(session, out var c) && StateMachine.Security.AclCheck.IsAllowed(acl, Perms.Read, c.Auth);
@@ -414,6 +415,9 @@ public sealed partial class ServerNode : IAsyncDisposable
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Error, Message = "Handling {Command} failed; closing its connection")]
     private partial void LogCommandFailed(Exception e, string command);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "Quota exceeded: {QuotaPath} [{Kind}: {Value} > {Limit}]")]
+    private static partial void LogQuotaExceeded(ILogger logger, string quotaPath, string kind, long value, long limit);
 
     [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Unknown opcode {Op} from {Client}: answered Unimplemented")]
     private partial void LogUnknownOpcode(int op, string client);

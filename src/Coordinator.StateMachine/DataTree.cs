@@ -191,6 +191,8 @@ public sealed class DataTree
             case EphemeralKind.Normal: EphemeralSet(owner).Add(path); break;
         }
         rc.Stat = node.ToStat();
+        AddQuotaUsage(path, data?.Length ?? 0, 1);
+        if (Quotas.StatsTarget(path) is { } target) RecountQuota(target, node);
         Watches.TriggerData(path, EventType.NodeCreated, node.Acl);
         Watches.TriggerChild(parentPath, EventType.NodeChildrenChanged, parent.Acl);
         Changed?.Invoke(new NodeChange(header.Zxid, EventType.NodeCreated, path, node.Acl));
@@ -206,6 +208,7 @@ public sealed class DataTree
     private ErrorCode Delete(string path, long zxid)
     {
         if (path == "/" || !_nodes.TryGetValue(path, out var node)) return ErrorCode.NoNode;
+        AddQuotaUsage(path, -node.DataLength, -1);
         string parentPath = PathValidation.Parent(path);
         var parent = _nodes[parentPath];
         parent.Children.Remove(PathValidation.Name(path));
@@ -235,6 +238,7 @@ public sealed class DataTree
     private (ErrorCode, Stat?) SetData(string path, byte[]? data, int version, long zxid, long time)
     {
         if (!_nodes.TryGetValue(path, out var node)) return (ErrorCode.NoNode, null);
+        AddQuotaUsage(path, (data?.Length ?? 0) - node.DataLength, 0);
         ApproximateDataSize += (data?.Length ?? 0) - node.DataLength;
         node.Data = data;
         node.Version = version;
@@ -251,6 +255,42 @@ public sealed class DataTree
         node.Acl = _acls.Intern(acl);
         node.Aversion = version;
         return (ErrorCode.Ok, node.ToStat());
+    }
+
+    /// <summary>
+    /// Keeps the stats node of the quota above <paramref name="path"/> current, as ZooKeeper's DataTree does: its
+    /// data is rewritten in place, without a version, zxid or watch event, so the same log gives the same tree.
+    /// </summary>
+    private void AddQuotaUsage(string path, long bytes, int count)
+    {
+        if (Quotas.QuotaRootOf(this, path) is not { } root || !_nodes.TryGetValue(Quotas.StatsPath(root), out var stats)) return;
+        var usage = Quotas.ParseUsage(stats.Data);
+        SetStatsData(stats, new QuotaUsage(usage.Count + count, usage.Bytes + bytes));
+    }
+
+    /// <summary>A new stats node starts from the quota'd subtree's actual usage (ZooKeeper's updateQuotaForPath).</summary>
+    private void RecountQuota(string target, DataNode stats)
+    {
+        long count = 0, bytes = 0;
+        if (_nodes.ContainsKey(target))
+        {
+            var pending = new Stack<string>([target]);
+            while (pending.TryPop(out string? next))
+            {
+                var node = _nodes[next];
+                count++;
+                bytes += node.DataLength;
+                foreach (string child in node.Children) pending.Push(PathValidation.Join(next, child));
+            }
+        }
+        SetStatsData(stats, new QuotaUsage(count, bytes));
+    }
+
+    private void SetStatsData(DataNode stats, QuotaUsage usage)
+    {
+        byte[] data = usage.ToBytes();
+        ApproximateDataSize += data.Length - stats.DataLength;
+        stats.Data = data;
     }
 
     private void CloseSession(long sessionId, IReadOnlyList<string> paths, long zxid)

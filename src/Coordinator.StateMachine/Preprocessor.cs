@@ -7,7 +7,10 @@ using Coordinator.StateMachine.Security;
 namespace Coordinator.StateMachine;
 
 /// <summary>Settings the preprocessor needs; a subset of the server's settings table.</summary>
-public sealed record PrepSettings(bool ExtendedTypesEnabled = true, int MaxDataBytes = Limits.PacketBytesMaxDefault);
+/// <param name="EnforceQuota">Refuse writes past a quota's hard limits with QuotaExceeded (zookeeper.enforceQuota).</param>
+/// <param name="QuotaExceeded">Told of each write past a quota limit (a soft one: the write goes ahead); the server logs it.</param>
+public sealed record PrepSettings(bool ExtendedTypesEnabled = true, int MaxDataBytes = Limits.PacketBytesMaxDefault,
+    bool EnforceQuota = true, Action<QuotaWarning>? QuotaExceeded = null);
 
 /// <summary>The session a request came from: its id and the ids it has authenticated as.</summary>
 public readonly record struct RequestSession(long SessionId, IReadOnlyList<Id> Auth);
@@ -228,6 +231,7 @@ public sealed class Preprocessor(DataTree tree, PrepSettings settings)
         if (path == "/" || Record(path) is not null) throw new PrepException(ErrorCode.NodeExists);
         if (EphemeralKinds.Of(parent.EphemeralOwner) == EphemeralKind.Normal) throw new PrepException(ErrorCode.NoChildrenForEphemerals);
         if (c.Data?.Length > settings.MaxDataBytes) throw new PrepException(ErrorCode.BadArguments);
+        CheckQuota(path, c.Data?.Length ?? 0, 1);
 
         int newCversion = parent.Cversion + 1;
         parent.Cversion = newCversion;
@@ -268,8 +272,36 @@ public sealed class Preprocessor(DataTree tree, PrepSettings settings)
         RequirePerm(node, Perms.Write, session);
         if (s.Data?.Length > settings.MaxDataBytes) throw new PrepException(ErrorCode.BadArguments);
         node.Version = NextVersion(node.Version, s.Version);
+        CheckQuota(s.PathValue, (s.Data?.Length ?? 0) - (tree.GetNode(s.PathValue)?.DataLength ?? 0), 0);
         _staged[s.PathValue] = node;
         return new PrepResult((int)OpCode.SetData, new SetDataTxn(s.PathValue, s.Data, node.Version), ErrorCode.Ok);
+    }
+
+    /// <summary>
+    /// ZooKeeper's checkQuota: the write's growth against the usage the tree holds for the quota above the path.
+    /// Past a hard limit the write is refused (when enforced); past a soft limit it is reported and goes ahead.
+    /// Only growth is checked, so a subtree already over its limit can always shrink.
+    /// </summary>
+    private void CheckQuota(string path, long bytesAdded, int countAdded)
+    {
+        if ((bytesAdded <= 0 && countAdded <= 0) || Quotas.QuotaRootOf(tree, path) is not { } root) return;
+        var limits = Quotas.ParseLimits(tree.GetNode(Quotas.LimitsPath(root))?.Data);
+        var usage = Quotas.ParseUsage(tree.GetNode(Quotas.StatsPath(root))?.Data);
+        if (countAdded > 0) CheckLimit(root, "count", usage.Count + countAdded, limits.Count, limits.CountHard);
+        if (bytesAdded > 0) CheckLimit(root, "bytes", usage.Bytes + bytesAdded, limits.Bytes, limits.BytesHard);
+    }
+
+    private void CheckLimit(string root, string kind, long value, long soft, long hard)
+    {
+        if (hard > -1 && value > hard)
+        {
+            settings.QuotaExceeded?.Invoke(new QuotaWarning(root, kind + " hard limit", value, hard));
+            if (settings.EnforceQuota) throw new PrepException(ErrorCode.QuotaExceeded);
+        }
+        else if (soft > -1 && value > soft)
+        {
+            settings.QuotaExceeded?.Invoke(new QuotaWarning(root, kind, value, soft));
+        }
     }
 
     private PrepResult PrepSetAcl(RequestSession session, SetAclRequest s)

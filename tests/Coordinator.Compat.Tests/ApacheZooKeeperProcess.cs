@@ -45,6 +45,8 @@ public sealed class ApacheZooKeeperProcess : ServerProcessFixture
                          // reap containers and TTL nodes every second instead of every minute
                          "-Dznode.container.checkIntervalMs=1000",
                          "-Dzookeeper.admin.enableServer=false",
+                         // hard quota limits refused with QuotaExceeded, as Coordinator does by default
+                         "-Dzookeeper.enforceQuota=true",
                          "-cp", $"{conf}:{ZooKeeperJar}",
                          "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfg,
                      })

@@ -180,6 +180,7 @@ public sealed class ZooCfgParserTests : ZooCfgTestBase
     [InlineData("syncLimit=abc", "zoo.cfg: syncLimit=abc is not valid: expected a positive integer (ticks)")]
     [InlineData("forceSync=maybe", "zoo.cfg: forceSync=maybe is not valid: expected true or false (yes or no)")]
     [InlineData("extendedTypesEnabled=1", "zoo.cfg: extendedTypesEnabled=1 is not valid: expected true or false (yes or no)")]
+    [InlineData("enforceQuota=sometimes", "zoo.cfg: enforceQuota=sometimes is not valid: expected true or false (yes or no)")]
     [InlineData("clientPortAddress=not a host!", "zoo.cfg: clientPortAddress=not a host! is not valid: expected an IP address or host name")]
     [InlineData("clientPortListenBacklog=0", "zoo.cfg: clientPortListenBacklog=0 is not valid: expected a positive integer, or -1 for the OS default")]
     [InlineData("dataDir=", "zoo.cfg: dataDir= is not valid: expected a directory path")]
@@ -252,7 +253,9 @@ public sealed class ZooCfgParserTests : ZooCfgTestBase
     [Fact]
     public void Zookeeper_prefixed_settings_are_aliases()
     {
-        var s = Parse("zookeeper.4lw.commands.whitelist=*\nzookeeper.forceSync=no\nzookeeper.extendedTypesEnabled=false\nzookeeper.admin.enableServer=false");
+        var s = Parse("zookeeper.4lw.commands.whitelist=*\nzookeeper.forceSync=no\nzookeeper.extendedTypesEnabled=false\nzookeeper.admin.enableServer=false\nzookeeper.enforceQuota=false");
+        Assert.False(s.EnforceQuota);
+        Assert.True(Parse("").EnforceQuota);
         Assert.True(s.IsFourLetterWordAllowed("dump"));
         Assert.False(s.ForceSync);
         Assert.False(s.ExtendedTypesEnabled);

@@ -280,6 +280,33 @@ def main(argv):
     step('sync', a.sync, R)
     step('get_children', sorted_children, '/zookeeper')
     step('get_children2', sorted_children, R, include_data=True)
+    # --- quotas: the nodes zkCli's setquota writes (limits, then stats, which the server fills and keeps current);
+    # --- the oracle runs with -Dzookeeper.enforceQuota=true, so hard limits refuse writes with QuotaExceeded
+    Q = R + '/q'
+    QN = '/zookeeper/quota' + Q
+
+    def quota_create(suffix, data):
+        a.create(QN + suffix, data, makepath=True)  # the path names the random root: keep it out of the transcript
+
+    def quota_stats():
+        return a.get(QN + '/zookeeper_stats')[0]
+    step('create', a.create, Q, b'abc')
+    step('create', a.create, Q + '/w', b'')
+    step('quota_limits', quota_create, '/zookeeper_limits', b'count=-1,bytes=-1=;byteHardLimit=10;countHardLimit=3')
+    step('quota_stats_node', quota_create, '/zookeeper_stats', b'count=0,bytes=0')
+    step('quota_stats', quota_stats)
+    step('create', a.create, Q + '/x', b'1234')
+    step('quota_stats', quota_stats)
+    step('create_past_count_limit', a.create, Q + '/y')
+    step('set_past_bytes_limit', a.set, Q, b'123456789')
+    step('set', a.set, Q, b'12')
+    step('quota_stats', quota_stats)
+    step('delete', a.delete, Q + '/x')
+    step('quota_stats', quota_stats)
+    step('create', a.create, Q + '/y')
+    step('quota_stats', quota_stats)
+    step('quota_delete', lambda: a.delete('/zookeeper/quota' + R, recursive=True))
+
     # --- cleanup (part of the transcript)
     step('delete_recursive', a.delete, R, recursive=True)
     step('exists', a.exists, R)

@@ -65,6 +65,7 @@ def start_zk(tmp):
     log = open(os.path.join(tmp, 'zk.out'), 'w')
     proc = subprocess.Popen(['java', '-Xmx256m', '-XX:+UseSerialGC',
                              '-Dznode.container.checkIntervalMs=1000',
+                             '-Dzookeeper.enforceQuota=true',
                              '-cp', '%s:%s' % (conf, JAR),
                              'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfg],
                             stdout=log, stderr=subprocess.STDOUT)

@@ -35,6 +35,9 @@ internal static partial class ClientLog
     [LoggerMessage(EventId = 1010, Level = LogLevel.Error, Message = "Protocol violation from {Server}: {Detail}")]
     public static partial void ProtocolViolation(ILogger log, string server, string detail);
 
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Read-write server {Server} found; leaving read-only {Current}")]
+    public static partial void ReadWriteServerFound(ILogger log, string server, string current);
+
     [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "A watch or state callback threw")]
     public static partial void CallbackFailed(ILogger log, Exception error);
 

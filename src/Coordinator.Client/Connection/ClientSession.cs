@@ -36,6 +36,12 @@ internal sealed class ClientSession : IFrameHandler, IAsyncDisposable
     private long _lastZxid;
     private volatile Transport? _transport;
     private volatile bool _closeRequested;
+
+    /// <summary>
+    /// Until a read-write server has been seen, every connect asks for a new session, as ZooKeeper's client does:
+    /// a session a read-only server handed out is not known to the quorum.
+    /// </summary>
+    private volatile bool _seenReadWriteServer;
     private int _disposed;
     private long _reconnectNotBefore;
     private int _setWatchesOutstanding;
@@ -54,6 +60,7 @@ internal sealed class ClientSession : IFrameHandler, IAsyncDisposable
         _time = time;
         _onStateChanged = onStateChanged;
         _sessionId = options.SessionId;
+        _seenReadWriteServer = options.SessionId != 0;
         _password = options.SessionPassword ?? new byte[Limits.SessionPasswordBytes];
         _timeoutMs = (int)options.SessionTimeout.TotalMilliseconds;
         Dispatcher = new EventDispatcher(log);
@@ -143,7 +150,9 @@ internal sealed class ClientSession : IFrameHandler, IAsyncDisposable
                 try { await Task.Delay(TimeSpan.FromSeconds((double)holdOff / _time.TimestampFrequency), _time, _stop.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) { return; }
             }
-            var server = _servers[_nextServer++ % _servers.Length];
+            int serverIndex = Volatile.Read(ref _nextServer) % _servers.Length;
+            Volatile.Write(ref _nextServer, serverIndex + 1);
+            var server = _servers[serverIndex];
             bool connected = false;
             Exception reason;
             Transport? transport = null;
@@ -163,7 +172,13 @@ internal sealed class ClientSession : IFrameHandler, IAsyncDisposable
                 _transport = transport;
                 var first = ReconnectPackets();
                 Established(response, server, first.Count(p => p.Kind == PacketKind.SetWatches));
+                using var leaving = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                var search = response.ReadOnly == true && _servers.Length > 1
+                    ? SearchReadWriteServerAsync(serverIndex, transport, leaving.Token)
+                    : Task.CompletedTask;
                 reason = await transport.RunAsync(Queue, first, this, NegotiatedTimeout, Ping, _stop.Token).ConfigureAwait(false);
+                await leaving.CancelAsync().ConfigureAwait(false);
+                await search.ConfigureAwait(false);
             }
             catch (Exception e)
             {
@@ -207,6 +222,18 @@ internal sealed class ClientSession : IFrameHandler, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// While connected read-only: once another server answers "rw", make it the next one tried and drop this
+    /// connection, so the loop reconnects there (the states go Disconnected, then Connected, as in ZooKeeper).
+    /// </summary>
+    private async Task SearchReadWriteServerAsync(int current, Transport transport, CancellationToken cancellation)
+    {
+        if (await ReadWriteServerProbe.FindAsync(_servers, current, _time, cancellation).ConfigureAwait(false) is not { } found) return;
+        ClientLog.ReadWriteServerFound(_log, _servers[found].ToString(), _servers[current].ToString());
+        Volatile.Write(ref _nextServer, found);
+        transport.Abort();
+    }
+
     private TimeSpan ConnectTimeout()
     {
         // As ZooKeeper's client: the session timeout shared among the servers, so one pass over all fits inside it.
@@ -215,7 +242,7 @@ internal sealed class ClientSession : IFrameHandler, IAsyncDisposable
     }
 
     private ConnectRequest ConnectRequest() =>
-        new(0, LastZxid, (int)_options.SessionTimeout.TotalMilliseconds, SessionId, _password, _options.CanBeReadOnly);
+        new(0, LastZxid, (int)_options.SessionTimeout.TotalMilliseconds, _seenReadWriteServer ? SessionId : 0, _password, _options.CanBeReadOnly);
 
     /// <summary>
     /// Records the session the server granted. The Connected state waits for the replies to the re-registered watches,
@@ -228,6 +255,7 @@ internal sealed class ClientSession : IFrameHandler, IAsyncDisposable
         _password = response.Password;
         Volatile.Write(ref _timeoutMs, response.TimeoutMs);
         bool readOnly = response.ReadOnly == true;
+        if (!readOnly) _seenReadWriteServer = true;
         ClientLog.Connected(_log, response.SessionId, server.ToString(), response.TimeoutMs, readOnly ? ", read-only" : "");
         _pendingConnected = (readOnly ? ConnectionState.ConnectedReadOnly : ConnectionState.Connected, isNew);
         // Set before the receive loop starts, so no reply can race it.

@@ -36,6 +36,7 @@ internal sealed class ZooCfgFold(ServerSettings start, string baseDirectory, str
         ["syncLimit"] = (f, k, v) => f.Settings with { SyncLimit = f.Int(k, v, "a positive integer (ticks)") },
         ["DigestAuthenticationProvider.superDigest"] = (f, k, v) => f.Settings with { SuperDigest = v },
         ["extendedTypesEnabled"] = (f, k, v) => f.Settings with { ExtendedTypesEnabled = f.Bool(k, v) },
+        ["enforceQuota"] = (f, k, v) => f.Settings with { EnforceQuota = f.Bool(k, v) },
         ["snapCount"] = (f, k, v) => f.Settings with { SnapCount = f.AtLeast(k, f.Int(k, v, "an integer >= 2 (transactions)"), 2) },
         ["forceSync"] = (f, k, v) => f.Settings with { ForceSync = f.Bool(k, v) },
         ["autopurge.snapRetainCount"] = (f, k, v) => f.Settings with { AutopurgeSnapRetainCount = f.AtLeast(k, f.Int(k, v, "an integer >= 3 (snapshots)"), 3) },

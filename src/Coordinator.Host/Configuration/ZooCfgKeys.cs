@@ -64,7 +64,7 @@ internal static class ZooCfgKeys
     {
         "4lw.commands.whitelist", "globalOutstandingLimit", "DigestAuthenticationProvider.superDigest",
         "extendedTypesEnabled", "snapCount", "forceSync", "admin.serverPort", "admin.serverAddress",
-        "admin.enableServer", "jute.maxbuffer",
+        "admin.enableServer", "jute.maxbuffer", "enforceQuota",
     };
 
     public static bool IsIgnored(string key) =>

@@ -101,6 +101,12 @@ public sealed record ServerSettings
     /// </summary>
     public bool ExtendedTypesEnabled { get; init; } = true;
 
+    /// <summary>
+    /// Writes past a quota's hard limit fail with QuotaExceeded (zookeeper.enforceQuota). ZooKeeper defaults to
+    /// false and only logs; we enforce by default, since a hard limit nobody enforces is a surprise.
+    /// </summary>
+    public bool EnforceQuota { get; init; } = true;
+
     /// <summary>Transactions between snapshots.</summary>
     public int SnapCount { get; init; } = 100000;
 
@@ -238,6 +244,7 @@ public sealed record ServerSettings
             ["4lw.commands.whitelist"] = string.Join(",", FourLetterWordWhitelist.Order(StringComparer.Ordinal)),
             ["extendedTypesEnabled"] = ExtendedTypesEnabled ? "true" : "false",
             ["grpc.port"] = GrpcPort is int grpc ? grpc.ToString(CultureInfo.InvariantCulture) : "(off)",
+            ["enforceQuota"] = EnforceQuota ? "true" : "false",
             ["DigestAuthenticationProvider.superDigest"] = SuperDigest is null ? "(none)" : "(set, redacted)",
         };
         var pairs = ToConfLines().Where(kv => kv.Key != ConfMembershipKey).Concat(extra);

@@ -59,6 +59,8 @@ public sealed class ReadOnlyOnZooKeeperEnsemble(ZooKeeperReadOnlyEnsemble ensemb
         await ensemble.KillAsync(ensemble.ClientPorts[2]);
         await Eventually.TrueAsync(async () => (await ZooKeeperEnsemble.SrvrAsync(survivor))?.Contains("Mode: read-only", StringComparison.Ordinal) == true,
             "the survivor serves read-only");
+        // What the client's read-write search asks: a read-only ZooKeeper answers "isro" with "ro".
+        Assert.False(await Connection.ReadWriteServerProbe.IsReadWriteAsync(new ServerAddress("127.0.0.1", survivor), default));
 
         var zk = new CoordinatorClient(new CoordinatorClientOptions
         {
