@@ -142,6 +142,13 @@ internal sealed class LeaderRole
                 _p.Emit(new Send(from, new LeaderInfo(_newEpoch, fi.Handshake)));
             return;
         }
+        if (_newEpoch >= 0 && !fi.IsObserver && fi.AcceptedEpoch > _newEpoch)
+        {
+            // This voter promised a newer epoch (to a leader that never got going) and can never follow ours.
+            // Leaving lets the next election pick an epoch above its promise, so the whole ensemble serves again.
+            _p.LookForLeader();
+            return;
+        }
         var h = new Handler(from, fi.IsObserver, fi.Handshake, _p.Now);
         _handlers[from] = h;
         if (_newEpoch >= 0)

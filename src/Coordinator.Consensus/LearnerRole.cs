@@ -112,7 +112,8 @@ internal sealed class LearnerRole
     private void OnLeaderInfo(LeaderInfo li)
     {
         Heard();
-        if (li.NewEpoch < _p.AcceptedEpoch) { _p.LookForLeader(); return; }
+        // A voter never goes back on an accepted epoch; an observer's promise protects nothing, as it never counts.
+        if (li.NewEpoch < _p.AcceptedEpoch && !IsObserver) { _p.LookForLeader(); return; }
         bool fresh = li.NewEpoch > _p.AcceptedEpoch;
         if (fresh)
         {

@@ -6,7 +6,7 @@ namespace Coordinator.Consensus.Tests.Simulation;
 
 /// <summary>
 /// At most one leader per epoch; every node applies the same txns in the same order (the same digest after the
-/// same number of txns); no txn acknowledged to a client is ever lost (every established leader holds it).
+/// same number of txns); no txn acknowledged to a client is ever lost (every leader of a later epoch holds it).
 /// </summary>
 public sealed class Invariants
 {
@@ -48,6 +48,9 @@ public sealed class Invariants
         _leaders[epoch] = node;
         foreach (var (zxid, hash) in _acknowledged)
         {
+            // ZAB promises a new epoch's leader every txn committed in earlier epochs. (A slow leader may establish
+            // an older epoch after a newer one committed: no voter of the newer epoch follows it, so it commits nothing.)
+            if (zxid.Epoch >= epoch) continue;
             if (zxid <= peer.Applied) continue; // in its state, whose order the apply check covers
             var txn = peer.History.Get(zxid);
             if (txn == null || SimState.PayloadHash(txn.Payload) != hash)

@@ -11,7 +11,7 @@ public sealed record SimOptions
     public int Observers { get; init; }
     public bool Faults { get; init; } = true;
     /// <summary>Simulated ms of faults and client writes before the network heals and liveness is checked.</summary>
-    public int FaultMs { get; init; } = 3000;
+    public int FaultMs { get; init; } = 4000;
     /// <summary>After healing, a write must commit everywhere within this many simulated ms.</summary>
     public int LivenessMs { get; init; } = 20_000;
     public int TickMs { get; init; } = 50;
@@ -41,6 +41,7 @@ public sealed class Simulation
     private double _loss, _duplicate, _reorder;
     private bool _faultsOn;
     private int _writes;
+    private int _faultGapMs;
 
     public Simulation(int seed, SimOptions options)
     {
@@ -199,6 +200,7 @@ public sealed class Simulation
         _loss = Random.NextDouble() * 0.1;
         _duplicate = Random.NextDouble() * 0.05;
         _reorder = Random.NextDouble() * 0.05;
+        _faultGapMs = Random.Next(300, 1500);
         ScheduleFault(Random.Next(100, 400));
     }
 
@@ -241,7 +243,7 @@ public sealed class Simulation
             foreach (var b in ids) if (b != a) _cut.Add((a, b));
             Schedule(Now + Random.Next(200, 1500), () => { if (_faultsOn) { Trace("one-way loss heals"); _cut.Clear(); } });
         }
-        ScheduleFault(Now + Random.Next(100, 600));
+        ScheduleFault(Now + Random.Next(100, _faultGapMs));
     });
 
     private void ScheduleWrites() => Schedule(Now + 1 + Random.Next(2 * _options.WriteEveryMs), () =>
