@@ -4,7 +4,8 @@ namespace Coordinator.Consensus;
 /// <summary>
 /// The LOOKING state of one node. Each node starts a round voting for itself and adopts any better vote it hears
 /// (most recent epoch, then zxid, then higher id), telling everyone when its vote changes. When the votes of a
-/// quorum of voters in its round equal its own, it decides. A node that comes back to an ensemble that already
+/// quorum of voters in its round equal its own, it waits one tick for a better vote (ZooKeeper's finalizeWait)
+/// and decides, or decides at once when every voter agrees. A node that comes back to an ensemble that already
 /// has a leader learns it from the notifications of a quorum of voters that are following or leading it.
 /// Observers run the same listening part but never vote; their notifications only ask others for their state.
 /// </summary>
@@ -84,6 +85,14 @@ internal sealed class Election
 
     private Vote? Decided()
     {
+        int agree = _votes.Count(kv => _config.IsVoter(kv.Key) && kv.Value == Proposed);
+        return agree == _config.Voters.Count ? Proposed : null;
+    }
+
+    /// <summary>Called each tick while looking: a quorum still agreeing after a tick decides.</summary>
+    public Vote? Finalize()
+    {
+        if (!IsVoter) return null;
         int agree = _votes.Count(kv => _config.IsVoter(kv.Key) && kv.Value == Proposed);
         return agree >= _config.QuorumSize ? Proposed : null;
     }

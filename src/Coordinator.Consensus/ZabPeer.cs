@@ -100,6 +100,7 @@ public sealed class ZabPeer
         Now++;
         if (_leader != null) _leader.Tick();
         else if (_learner != null) _learner.Tick();
+        else if (_election.Finalize() is { } vote) Decide(vote);
         else if (Now % Settings.ElectionRetryTicks == 0) _election.Broadcast(_outbox);
     }
 

@@ -141,16 +141,44 @@ public sealed class Simulation
         Trace($"node {leader.Id} acknowledged {txn.Zxid}");
     }
 
+    /// <summary>Cuts both directions between two nodes until <see cref="HealAndCheckLiveness"/>.</summary>
+    public void Cut(long a, long b)
+    {
+        _cut.Add((a, b));
+        _cut.Add((b, a));
+    }
+
     private void Schedule(long at, Action action) => _events.Enqueue(action, (at, _seq++));
 
     // ---- running ----
 
     /// <summary>Runs the faults, heals, and checks that a write then commits everywhere; throws on any failure.</summary>
-    public void Run()
+    public void Run() => Guard(() =>
+    {
+        Begin();
+        RunUntil(_options.FaultMs);
+        Heal();
+        CheckLiveness();
+    });
+
+    /// <summary>Starts the nodes (except those listed down), the faults and the client writes.</summary>
+    public void Start(params long[] down) => Guard(() => Begin(down));
+
+    /// <summary>Runs the event queue for <paramref name="ms"/> simulated ms.</summary>
+    public void RunFor(long ms) => Guard(() => RunUntil(Now + ms));
+
+    /// <summary>Stops the faults, restarts every node that is down, and waits for a write to commit everywhere.</summary>
+    public void HealAndCheckLiveness() => Guard(() =>
+    {
+        Heal();
+        CheckLiveness();
+    });
+
+    private void Guard(Action run)
     {
         try
         {
-            RunUnchecked();
+            run();
         }
         catch (Exception e) when (e is SimulationFailure or InvalidOperationException)
         {
@@ -161,24 +189,22 @@ public sealed class Simulation
     public string Describe() =>
         $"seed {Seed} ({_options.Voters} voters, {_options.Observers} observers, loss {_loss:F2}, dup {_duplicate:F2}, reorder {_reorder:F2})";
 
-    private void RunUnchecked()
+    private void Begin(params long[] down)
     {
         foreach (var node in Nodes.Values)
         {
             long offset = Random.Next(_options.TickMs);
             ScheduleTicks(node, offset);
-            node.Start();
+            if (down.Contains(node.Id)) node.Crash();
+            else node.Start();
         }
         if (_options.Faults) StartFaults();
         if (_options.WriteEveryMs > 0) ScheduleWrites();
-        RunUntil(_options.FaultMs);
-        Heal();
-        CheckLiveness();
     }
 
     private void ScheduleTicks(SimNode node, long at) => Schedule(at, () =>
     {
-        node.Run(p => p.Tick());
+        if (node.Up) node.Run(p => p.Tick());
         ScheduleTicks(node, Now + _options.TickMs);
     });
 
