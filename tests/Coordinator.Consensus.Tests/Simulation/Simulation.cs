@@ -42,6 +42,7 @@ public sealed class Simulation
     private bool _faultsOn;
     private int _writes;
     private int _faultGapMs;
+    private int _syncMs = 15;
 
     public Simulation(int seed, SimOptions options)
     {
@@ -128,7 +129,7 @@ public sealed class Simulation
         if (node.SyncScheduled) return;
         node.SyncScheduled = true;
         int incarnation = node.Incarnation;
-        Schedule(Now + 1 + Random.Next(15), () =>
+        Schedule(Now + 1 + Random.Next(_syncMs), () =>
         {
             if (node.Up && node.Incarnation == incarnation) node.DiskSynced();
         });
@@ -187,7 +188,8 @@ public sealed class Simulation
     }
 
     public string Describe() =>
-        $"seed {Seed} ({_options.Voters} voters, {_options.Observers} observers, loss {_loss:F2}, dup {_duplicate:F2}, reorder {_reorder:F2})";
+        $"seed {Seed} ({_options.Voters} voters, {_options.Observers} observers, loss {_loss:F2}, dup {_duplicate:F2}, " +
+        $"reorder {_reorder:F2}, disk sync up to {_syncMs}ms)";
 
     private void Begin(params long[] down)
     {
@@ -227,29 +229,44 @@ public sealed class Simulation
         _duplicate = Random.NextDouble() * 0.05;
         _reorder = Random.NextDouble() * 0.05;
         _faultGapMs = Random.Next(300, 1500);
+        // Some disks are slow to sync, which widens the window in which a crash loses acknowledged-looking writes.
+        _syncMs = Random.Next(2) == 0 ? 15 : Random.Next(15, 150);
         ScheduleFault(Random.Next(100, 400));
+    }
+
+    private void CrashAndRestart(SimNode node)
+    {
+        if (!node.Up) return;
+        Count("crash");
+        Trace($"crash node {node.Id}");
+        node.Crash();
+        Schedule(Now + Random.Next(100, 1500), () =>
+        {
+            if (node.Up || !_faultsOn) return;
+            Trace($"restart node {node.Id}");
+            node.Restart();
+        });
     }
 
     private void ScheduleFault(long at) => Schedule(at, () =>
     {
         if (!_faultsOn) return;
-        int kind = Random.Next(4);
+        int kind = Random.Next(5);
         var ids = Nodes.Keys.ToList();
-        if (kind == 0 || kind == 1)
+        if (kind == 0)
         {
-            var node = Nodes[ids[Random.Next(ids.Count)]];
-            if (node.Up)
-            {
-                Count("crash");
-                Trace($"crash node {node.Id}");
-                node.Crash();
-                Schedule(Now + Random.Next(100, 1500), () =>
-                {
-                    if (node.Up || !_faultsOn) return;
-                    Trace($"restart node {node.Id}");
-                    node.Restart();
-                });
-            }
+            CrashAndRestart(Nodes[ids[Random.Next(ids.Count)]]);
+        }
+        else if (kind == 1)
+        {
+            // The leader fails (the case that matters most), sometimes with the node that acked alongside it.
+            foreach (var leader in Nodes.Values.Where(n => n.IsServingLeader).ToList()) CrashAndRestart(leader);
+            if (Random.Next(2) == 0) CrashAndRestart(Nodes[ids[Random.Next(ids.Count)]]);
+        }
+        else if (kind == 4)
+        {
+            // A power failure takes several nodes at the same moment.
+            foreach (var id in ids.Where(_ => Random.Next(2) == 0)) CrashAndRestart(Nodes[id]);
         }
         else if (kind == 2)
         {
