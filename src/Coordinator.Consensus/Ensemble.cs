@@ -44,6 +44,9 @@ public sealed record ZabSettings
     /// <summary>Ticks a learner waits for the next step of its handshake before starting it again.</summary>
     public int HandshakeRetryTicks { get; init; } = 5;
 
+    /// <summary>Proposals a leader lets wait for their quorum before it refuses new ones (back-pressure, habit 8).</summary>
+    public int OutstandingProposalsMax { get; init; } = 1000;
+
     /// <summary>Applied txns kept in memory past the applied point, so a lagging learner gets a DIFF instead of a SNAP.</summary>
     public int CommittedLogMax { get; init; } = 500;
 
@@ -58,6 +61,7 @@ public sealed record ZabSettings
         if (InitLimitTicks < 1 || SyncLimitTicks < 1 || ElectionRetryTicks < 1 || HandshakeRetryTicks < 1)
             throw new ArgumentException("ZAB tick limits must be positive");
         if (ZxidCounterMax is 0 or > 0xfffffffe) throw new ArgumentException("ZxidCounterMax must be in 1..0xfffffffe");
+        if (OutstandingProposalsMax < 1) throw new ArgumentException("OutstandingProposalsMax must be positive");
         if (CommittedLogMax < 0) throw new ArgumentException("CommittedLogMax must not be negative");
     }
 }

@@ -29,6 +29,9 @@ public sealed class History
         _txns.Add(txn);
     }
 
+    /// <summary>How many txns this history holds above <paramref name="zxid"/>.</summary>
+    public int CountAfter(Zxid zxid) => _txns.Count - FirstAfter(zxid);
+
     /// <summary>True when <paramref name="zxid"/> is a point of this history: Base or a txn it holds.</summary>
     public bool Contains(Zxid zxid) => zxid == Base || IndexOf(zxid) >= 0;
 

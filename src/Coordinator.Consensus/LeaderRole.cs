@@ -114,6 +114,8 @@ internal sealed class LeaderRole
     public ProposeResult Propose(byte[] payload)
     {
         if (!Established) return new ProposeResult(ProposeStatus.NotReady, Zxid.Zero);
+        if (_p.History.CountAfter(_p.Commit) >= Settings.OutstandingProposalsMax)
+            return new ProposeResult(ProposeStatus.Busy, Zxid.Zero);
         if (NextZxid is not { } zxid)
         {
             // ZooKeeper's rule: the counter must not wrap into the epoch bits; a new epoch needs a new election.

@@ -10,6 +10,8 @@ public enum ProposeStatus
     NotLeader,
     /// <summary>This node leads but no quorum is synced yet: retry, or fail the request.</summary>
     NotReady,
+    /// <summary>OutstandingProposalsMax proposals already wait for a quorum: refuse the request for now.</summary>
+    Busy,
     /// <summary>The epoch's zxid counter is used up; the leader stepped down to start a new epoch.</summary>
     Rollover,
 }

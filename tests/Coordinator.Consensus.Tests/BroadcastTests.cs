@@ -48,3 +48,23 @@ public sealed class BroadcastTests
         Assert.NotEqual(leader.Id, successor.Id);
     }
 }
+
+public sealed class BackPressureTests
+{
+    [Fact]
+    public void A_leader_refuses_proposals_beyond_the_outstanding_limit_until_they_commit()
+    {
+        var sim = new Simulation.Simulation(6, new SimOptions
+        {
+            Voters = 3, Faults = false, WriteEveryMs = 0, FaultMs = 100_000,
+            Settings = new SimOptions().Settings with { OutstandingProposalsMax = 3 },
+        });
+        sim.Start();
+        sim.RunFor(1000);
+        var leader = sim.Nodes.Values.Single(n => n.IsServingLeader);
+        var results = Enumerable.Range(0, 4).Select(i => leader.Propose([(byte)i]).Status).ToList();
+        Assert.Equal([ProposeStatus.Proposed, ProposeStatus.Proposed, ProposeStatus.Proposed, ProposeStatus.Busy], results);
+        sim.RunFor(200);
+        Assert.Equal(ProposeStatus.Proposed, leader.Propose([9]).Status);
+    }
+}

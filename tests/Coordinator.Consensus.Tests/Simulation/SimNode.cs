@@ -37,6 +37,7 @@ public sealed class SimNode
         if (!Up) return;
         step(Peer);
         Execute(Peer.TakeActions());
+        CheckPointers();
     }
 
     public ProposeResult Propose(byte[] payload)
@@ -44,7 +45,19 @@ public sealed class SimNode
         var result = Peer.Propose(payload);
         if (result.Status == ProposeStatus.Proposed) _proposedHere[result.Zxid] = payload;
         Execute(Peer.TakeActions());
+        CheckPointers();
         return result;
+    }
+
+    /// <summary>After every step: the core applied exactly what the host holds, and only committed, durable txns.</summary>
+    private void CheckPointers()
+    {
+        var p = Peer;
+        if (State.Zxid != p.Applied) throw new SimulationFailure($"node {Id}: the state is at {State.Zxid}, the core says applied {p.Applied}");
+        if (p.Applied > p.Commit || p.Applied > p.Durable || p.Durable > p.LastZxid || p.History.Base > p.Applied)
+            throw new SimulationFailure($"node {Id}: base {p.History.Base} applied {p.Applied} commit {p.Commit} durable {p.Durable} last {p.LastZxid}");
+        if (Disk.CurrentEpoch != p.CurrentEpoch || Disk.AcceptedEpoch != p.AcceptedEpoch || p.CurrentEpoch > p.AcceptedEpoch)
+            throw new SimulationFailure($"node {Id}: epochs on disk {Disk.AcceptedEpoch}/{Disk.CurrentEpoch}, in the core {p.AcceptedEpoch}/{p.CurrentEpoch}");
     }
 
     public void Crash()
