@@ -137,9 +137,11 @@ internal sealed class LearnerRole
                 StartHandshake();
                 return;
             case SyncMode.Trunc:
+                LowerCurrentEpochTo(nl.From.Epoch);
                 _p.TruncateAfter(nl.From);
                 break;
             case SyncMode.Snap:
+                LowerCurrentEpochTo(nl.From.Epoch);
                 _p.InstallSnapshot(nl.From, nl.Snapshot);
                 break;
         }
@@ -149,6 +151,18 @@ internal sealed class LearnerRole
         _phase = Phase.Synced;
         _p.AdvanceCommit(nl.CommitZxid);
         TrySaveEpoch();
+    }
+
+    /// <summary>
+    /// Before cutting the history back to <c>From</c>, stop claiming a newer epoch than its own: the cut may drop
+    /// durable txns (committed ones among them) that come back only with the appends after it, and a crash in
+    /// between must not leave a short history under an epoch that promises all of that epoch's initial history.
+    /// </summary>
+    private void LowerCurrentEpochTo(int epoch)
+    {
+        if (epoch >= _p.CurrentEpoch) return;
+        _p.CurrentEpoch = epoch;
+        _p.SaveEpochs();
     }
 
     /// <summary>Raises currentEpoch only once the synced history is durable, then acks NEWLEADER.</summary>
