@@ -50,6 +50,8 @@ public sealed class ZabPeer
     {
         settings.Validate();
         if (!config.Contains(id)) throw new ArgumentException($"server {id} is not in the ensemble");
+        if (durable.CurrentEpoch > durable.AcceptedEpoch)
+            throw new ArgumentException($"currentEpoch {durable.CurrentEpoch} is above acceptedEpoch {durable.AcceptedEpoch}");
         Id = id;
         Config = config;
         Settings = settings;

@@ -49,6 +49,29 @@ public sealed class BroadcastTests
     }
 }
 
+public sealed class FollowerFailoverTests
+{
+    [Fact]
+    public void A_follower_that_loses_its_leader_looks_again_and_rejoins_when_it_can()
+    {
+        var sim = new Simulation.Simulation(8, new SimOptions { Voters = 3, Faults = false, FaultMs = 100_000, WriteEveryMs = 20 });
+        sim.Start();
+        sim.RunFor(1000);
+        var leader = sim.Nodes.Values.Single(n => n.IsServingLeader);
+        var follower = sim.Nodes.Values.First(n => n.Id != leader.Id);
+        sim.Cut(leader.Id, follower.Id);
+        sim.RunFor(7 * 50);
+        Assert.False(follower.Peer.IsServing);
+        // The leader keeps its quorum with the third node and keeps committing.
+        Assert.True(leader.IsServingLeader);
+        long before = leader.State.Count;
+        sim.RunFor(500);
+        Assert.True(leader.State.Count > before);
+        sim.HealAndCheckLiveness();
+        Assert.Equal(leader.State.Digest, follower.State.Digest);
+    }
+}
+
 public sealed class BackPressureTests
 {
     [Fact]

@@ -39,6 +39,16 @@ public sealed class SimulationTests(ITestOutputHelper output)
             string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}")));
     }
 
+    /// <summary>Seeds that once broke an invariant, replayed in every run (with the shape they failed in).</summary>
+    [Theory]
+    [InlineData(217823, 3, 1)] // a TRUNC to zxid 0 and a crash left a short log under a newer currentEpoch
+    public void Seeds_that_once_failed_stay_fixed(int seed, int voters, int observers)
+    {
+        var sim = new Simulation.Simulation(seed, Options(seed, voters, observers));
+        sim.Run();
+        Assert.NotEmpty(sim.Invariants.Leaders);
+    }
+
     internal static SimOptions Options(int seed, int voters, int observers) => new()
     {
         Voters = voters,

@@ -43,6 +43,7 @@ public sealed class Simulation
     private int _writes;
     private int _faultGapMs;
     private int _syncMs = 15;
+    private bool _healed;
 
     public Simulation(int seed, SimOptions options)
     {
@@ -291,7 +292,7 @@ public sealed class Simulation
 
     private void ScheduleWrites() => Schedule(Now + 1 + Random.Next(2 * _options.WriteEveryMs), () =>
     {
-        if (Now > _options.FaultMs) return;
+        if (Now > _options.FaultMs || _healed) return;
         // Writes go to whoever believes it leads; a deposed leader may still take some, and must never commit them alone.
         foreach (var node in Nodes.Values.Where(n => n.IsServingLeader).ToList())
             node.Propose(Encoding.UTF8.GetBytes($"w{++_writes}@{node.Id}"));
@@ -300,6 +301,8 @@ public sealed class Simulation
 
     private void Heal()
     {
+        // Client writes stop too, so the nodes can be seen to converge on one state.
+        _healed = true;
         _faultsOn = false;
         _cut.Clear();
         Trace("faults stop");
