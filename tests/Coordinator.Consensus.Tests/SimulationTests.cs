@@ -7,7 +7,7 @@ namespace Coordinator.Consensus.Tests;
 public sealed class SimulationTests(ITestOutputHelper output)
 {
     /// <summary>Seeds per ensemble shape in CI; ZAB_SEEDS overrides, ZAB_SEED replays one seed.</summary>
-    private const int CiSeeds = 2500;
+    private const int CiSeeds = 10_000;
 
     public static TheoryData<int, int> Shapes => new() { { 3, 0 }, { 5, 0 }, { 3, 1 }, { 5, 1 } };
 
