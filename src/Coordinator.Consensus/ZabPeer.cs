@@ -30,7 +30,7 @@ public readonly record struct ProposeResult(ProposeStatus Status, Zxid Zxid);
 /// <see cref="InstallSnapshot"/>, <see cref="SaveEpochs"/>, <see cref="Apply"/>, <see cref="RoleChanged"/>).
 /// The types carry the ordering rules: a node acks a txn only after the host reported it durable; it applies a
 /// txn only when it is both committed and durable locally; it raises currentEpoch only once the history it took
-/// in sync is durable; it reports a role other than Looking only once a quorum is synced with its leader.</para>
+/// in sync is durable, and lowers it before a TRUNC or SNAP cuts its history below that epoch; it reports a role other than Looking only once a quorum is synced with its leader.</para>
 /// <para>Hosting in the server: the server loop owns one ZabPeer (the single writer, habit 4). Peer TCP readers
 /// decode frames with <see cref="PeerMessageCodec"/> and post them to the loop, which calls Step; the ticker
 /// calls Tick; the leader's loop prepares a write with <see cref="NextZxid"/>, puts the jute txn bytes in
