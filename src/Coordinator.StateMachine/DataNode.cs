@@ -29,8 +29,23 @@ public sealed class DataNode
     public long EphemeralOwner { get; set; }
     public long Pzxid { get; set; }
 
-    /// <summary>Child names (not paths). A HashSet, as in ZooKeeper; listings are returned unsorted like ZooKeeper's.</summary>
-    public HashSet<string> Children { get; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Child names (not paths), unordered like ZooKeeper's listings. Most znodes are leaves, so the set exists only
+    /// while there are children: an empty HashSet per leaf cost about 64 bytes of every znode.
+    /// </summary>
+    public IReadOnlyCollection<string> Children => (IReadOnlyCollection<string>?)_children ?? [];
+
+    private HashSet<string>? _children;
+
+    public bool HasChild(string name) => _children?.Contains(name) ?? false;
+
+    public void AddChild(string name) => (_children ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+
+    public void RemoveChild(string name)
+    {
+        if (_children is null || !_children.Remove(name)) return;
+        if (_children.Count == 0) _children = null;
+    }
 
     /// <summary>
     /// The Stat clients see. As in ZooKeeper, the stored cversion counts child creations only (it also numbers

@@ -39,7 +39,7 @@ public sealed class DataTree
     {
         _nodes[path] = new DataNode([], acl, 0, 0, 0);
         ApproximateDataSize += path.Length;
-        _nodes[PathValidation.Parent(path)].Children.Add(PathValidation.Name(path));
+        _nodes[PathValidation.Parent(path)].AddChild(PathValidation.Name(path));
     }
 
     public WatchManager Watches { get; } = new();
@@ -171,7 +171,7 @@ public sealed class DataTree
         string parentPath = PathValidation.Parent(path);
         if (!_nodes.TryGetValue(parentPath, out var parent)) { rc.Err = ErrorCode.NoNode; return; }
         string name = PathValidation.Name(path);
-        if (parent.Children.Contains(name)) { rc.Err = ErrorCode.NodeExists; return; }
+        if (parent.HasChild(name)) { rc.Err = ErrorCode.NodeExists; return; }
 
         if (parentCVersion == -1) parentCVersion = parent.Cversion + 1;
         // A replayed create may be older than the parent state in a fuzzy snapshot; never move cversion back.
@@ -181,7 +181,7 @@ public sealed class DataTree
             parent.Pzxid = header.Zxid;
         }
         var node = new DataNode(data, _acls.Intern(acl), header.Zxid, header.Time, owner);
-        parent.Children.Add(name);
+        parent.AddChild(name);
         _nodes[path] = node;
         ApproximateDataSize += path.Length + (data?.Length ?? 0);
         switch (EphemeralKinds.Of(owner))
@@ -211,7 +211,7 @@ public sealed class DataTree
         AddQuotaUsage(path, -node.DataLength, -1);
         string parentPath = PathValidation.Parent(path);
         var parent = _nodes[parentPath];
-        parent.Children.Remove(PathValidation.Name(path));
+        parent.RemoveChild(PathValidation.Name(path));
         if (zxid > parent.Pzxid) parent.Pzxid = zxid;
         _nodes.Remove(path);
         ApproximateDataSize -= path.Length + node.DataLength;
@@ -335,7 +335,7 @@ public sealed class DataTree
         if (path == "/" || !_nodes.TryGetValue(PathValidation.Parent(path), out var parent))
             throw new ArgumentException($"cannot restore {path}: its parent is not in the tree", nameof(path));
         node.Acl = _acls.Intern(node.Acl);
-        parent.Children.Add(PathValidation.Name(path));
+        parent.AddChild(PathValidation.Name(path));
         _nodes[path] = node;
         ApproximateDataSize += path.Length + node.DataLength;
         IndexOwner(path, node.EphemeralOwner, add: true);
