@@ -53,7 +53,7 @@ internal static class Runner
     {
         var histogram = new Histogram();
         long ops = 0, errors = 0;
-        bool measuring = false;
+        var window = new Measurement();
         using var stop = new CancellationTokenSource();
         var workers = new List<Task>();
         for (int c = 0; c < clients.Count; c++)
@@ -73,7 +73,7 @@ internal static class Runner
                         int err;
                         try { err = await clients[client](request); }
                         catch (IOException) { Interlocked.Increment(ref errors); return; }
-                        if (!Volatile.Read(ref measuring)) continue;
+                        if (!window.Measuring) continue;
                         local.Add((long)Stopwatch.GetElapsedTime(start).TotalMicroseconds);
                         Interlocked.Increment(ref ops);
                         if (err != 0) Interlocked.Increment(ref errors);
@@ -82,20 +82,11 @@ internal static class Runner
                 }));
             }
         }
-        await Task.Delay(TimeSpan.FromSeconds(o.WarmupSeconds));
         bool countFsyncs = w.Writes && mntrAt is not null;
-        long fsyncs0 = countFsyncs ? await Mntr.FsyncsAsync(mntrAt!.Value.Host, mntrAt.Value.Port) : 0;
-        double cpu0 = serverPid is { } p0 ? ProcessProbe.CpuSeconds(p0) : 0;
-        var clock = Stopwatch.StartNew();
-        Volatile.Write(ref measuring, true);
-        await Task.Delay(TimeSpan.FromSeconds(o.DurationSeconds));
-        Volatile.Write(ref measuring, false);
-        double seconds = clock.Elapsed.TotalSeconds;
-        long fsyncs = countFsyncs ? await Mntr.FsyncsAsync(mntrAt!.Value.Host, mntrAt.Value.Port) - fsyncs0 : 0;
-        double cpu = serverPid is { } p1 ? ProcessProbe.CpuSeconds(p1) - cpu0 : 0;
-        double rss = serverPid is { } p2 ? ProcessProbe.RssMiB(p2) : 0;
+        await window.RunAsync(o, serverPid, countFsyncs ? () => Mntr.FsyncsAsync(mntrAt!.Value.Host, mntrAt.Value.Port) : null);
         stop.Cancel();
         await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30));
-        return new RunResult(w.Name, clients.Count, ops, seconds, histogram.PercentileMs(50), histogram.PercentileMs(99), histogram.PercentileMs(99.9), errors, cpu, rss, fsyncs);
+        return new RunResult(w.Name, clients.Count, ops, window.Seconds, histogram.PercentileMs(50), histogram.PercentileMs(99),
+            histogram.PercentileMs(99.9), errors, window.ServerCpuSeconds, window.ServerRssMiB, window.Counted);
     }
 }

@@ -85,7 +85,7 @@ internal static class SpecialRuns
     {
         var histogram = new Histogram();
         long ops = 0, errors = 0;
-        bool measuring = false;
+        var window = new Measurement();
         using var stop = new CancellationTokenSource();
         var workers = Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
         {
@@ -104,24 +104,17 @@ internal static class SpecialRuns
                     Interlocked.Increment(ref errors);
                     continue;
                 }
-                if (!Volatile.Read(ref measuring)) continue;
+                if (!window.Measuring) continue;
                 local.Add((long)Stopwatch.GetElapsedTime(start).TotalMicroseconds);
                 Interlocked.Increment(ref ops);
             }
             histogram.Merge(local);
         })).ToList();
-        await Task.Delay(TimeSpan.FromSeconds(o.WarmupSeconds));
-        double cpu0 = serverPid is { } p0 ? ProcessProbe.CpuSeconds(p0) : 0;
-        var clock = Stopwatch.StartNew();
-        Volatile.Write(ref measuring, true);
-        await Task.Delay(TimeSpan.FromSeconds(o.DurationSeconds));
-        Volatile.Write(ref measuring, false);
-        double seconds = clock.Elapsed.TotalSeconds;
-        double cpu = serverPid is { } p1 ? ProcessProbe.CpuSeconds(p1) - cpu0 : 0;
-        double rss = serverPid is { } p2 ? ProcessProbe.RssMiB(p2) : 0;
+        await window.RunAsync(o, serverPid);
         stop.Cancel();
         await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30));
-        return new RunResult("churn", clients, ops, seconds, histogram.PercentileMs(50), histogram.PercentileMs(99), histogram.PercentileMs(99.9), errors, cpu, rss);
+        return new RunResult("churn", clients, ops, window.Seconds, histogram.PercentileMs(50), histogram.PercentileMs(99),
+            histogram.PercentileMs(99.9), errors, window.ServerCpuSeconds, window.ServerRssMiB);
     }
 
     /// <summary>
