@@ -107,8 +107,9 @@ internal sealed class BenchConnection : IAsyncDisposable
 
             }
         }
-        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException or SocketException)
+        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException or SocketException or NotSupportedException)
         {
+            // NotSupportedException: the stream was disposed under the read (a closed session's connection).
             lock (_pending)
                 while (_pending.TryDequeue(out var p)) p.Done.TrySetException(new IOException("connection lost", e));
         }
