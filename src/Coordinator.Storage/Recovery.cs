@@ -56,21 +56,20 @@ public static class Recovery
 
         long startZxid = snapshot?.Zxid ?? 0;
         var digestCheck = DigestCheck.From(snapshot, warnings);
-        digestCheck.CheckAt(startZxid, tree);
         var reader = new TxnLogReader(device, logFolder);
-        var (replayed, last) = Replay(reader, tree, startZxid, digestCheck, warnings);
+        var (replayed, last) = Replay(reader, tree, startZxid, warnings);
         if (reader.TailDamage is { } damage)
         {
             reader.Truncate(damage);
             warnings.Add(new RecoveryWarning($"torn tail of the newest log cut ({damage.Reason})", damage.File, damage.Offset));
         }
-        digestCheck.CheckLast(last, tree);
         long lastZxid = Math.Max(startZxid, last?.Header.Zxid ?? 0);
+        digestCheck.CheckEnd(lastZxid, last, tree);
         tree.RestoreLastProcessedZxid(lastZxid);
         return new RecoveredState(tree, lastZxid, snapshot?.File, replayed, warnings);
     }
 
-    private static (int Replayed, TxnEntry? Last) Replay(TxnLogReader reader, DataTree tree, long startZxid, DigestCheck digestCheck, List<RecoveryWarning> warnings)
+    private static (int Replayed, TxnEntry? Last) Replay(TxnLogReader reader, DataTree tree, long startZxid, List<RecoveryWarning> warnings)
     {
         int replayed = 0;
         TxnEntry? last = null;
@@ -87,7 +86,6 @@ public static class Recovery
             previous = zxid;
             last = entry;
             replayed++;
-            digestCheck.CheckAt(zxid, tree);
         }
         return (replayed, last);
     }
@@ -163,15 +161,14 @@ public static class Recovery
     }
 
     /// <summary>
-    /// Compares ZooKeeper's recorded tree digests with the recovered tree, as ZooKeeper does on load: the
-    /// snapshot's digest once replay reaches its zxid (a fuzzy snapshot's digest is for a later zxid than its
-    /// name), and the digest of the last replayed txn. A mismatch is a warning, as in ZooKeeper: it means the
-    /// tree differs from the one that wrote the files.
+    /// Compares a recorded tree digest with the recovered tree once replay is done. ZooKeeper's snapshots are
+    /// fuzzy: the tree in the file may already hold (part of) a txn after the zxid its digest is for, which the
+    /// replay then applies again, so a snapshot's digest describes the recovered tree only when nothing was
+    /// replayed past its zxid. Otherwise the digest logged with the last replayed txn is the one compared. A
+    /// mismatch is a warning, as in ZooKeeper: it means the tree differs from the one that wrote the files.
     /// </summary>
-    private sealed class DigestCheck(SnapshotDigest? pending, List<RecoveryWarning> warnings, string? file)
+    private sealed class DigestCheck(SnapshotDigest? snapshotDigest, List<RecoveryWarning> warnings, string? file)
     {
-        private SnapshotDigest? _pending = pending;
-
         public static DigestCheck From(Snapshot? snapshot, List<RecoveryWarning> warnings)
         {
             var d = snapshot?.Digest;
@@ -179,21 +176,21 @@ public static class Recovery
             return new DigestCheck(usable ? d : null, warnings, snapshot?.File);
         }
 
-        public void CheckAt(long zxid, DataTree tree)
+        public void CheckEnd(long lastZxid, TxnEntry? last, DataTree tree)
         {
-            if (_pending is not { } d || d.Zxid != zxid) return;
-            _pending = null;
-            long actual = TreeDigest.Of(tree);
-            if (actual != d.Digest)
-                warnings.Add(new RecoveryWarning($"tree digest at zxid 0x{zxid:x} is 0x{actual:x} but the snapshot recorded 0x{d.Digest:x}", file));
-        }
-
-        public void CheckLast(TxnEntry? last, DataTree tree)
-        {
-            if (last?.Digest is not { Version: TreeDigest.Version } d || _pending is not null) return;
-            long actual = TreeDigest.Of(tree);
-            if (actual != d.TreeDigest)
-                warnings.Add(new RecoveryWarning($"tree digest after the last txn (zxid 0x{last.Header.Zxid:x}) is 0x{actual:x} but the log recorded 0x{d.TreeDigest:x}"));
+            if (snapshotDigest is { } d && d.Zxid == lastZxid)
+            {
+                long actual = TreeDigest.Of(tree);
+                if (actual != d.Digest)
+                    warnings.Add(new RecoveryWarning($"tree digest at zxid 0x{lastZxid:x} is 0x{actual:x} but the snapshot recorded 0x{d.Digest:x}", file));
+            }
+            else if (snapshotDigest is not { } pending || pending.Zxid < lastZxid)
+            {
+                if (last?.Digest is not { Version: TreeDigest.Version } logged) return;
+                long actual = TreeDigest.Of(tree);
+                if (actual != logged.TreeDigest)
+                    warnings.Add(new RecoveryWarning($"tree digest after the last txn (zxid 0x{last.Header.Zxid:x}) is 0x{actual:x} but the log recorded 0x{logged.TreeDigest:x}"));
+            }
         }
     }
 }

@@ -27,7 +27,7 @@ public sealed class SnapshotImage
     /// <summary>Session id and timeout (ms), in no particular order.</summary>
     public IReadOnlyList<KeyValuePair<long, int>> Sessions { get; }
 
-    /// <summary>Every znode, in no particular order.</summary>
+    /// <summary>Every znode, in no particular order (writing the image sorts it in place).</summary>
     public NodeImage[] Nodes { get; }
 
     /// <summary>Copies the tree as it is now; the snapshot is named after <paramref name="zxid"/> (normally the last applied).</summary>

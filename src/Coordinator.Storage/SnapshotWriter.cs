@@ -38,7 +38,8 @@ public static class SnapshotWriter
 
     /// <summary>
     /// Writes snapshot.&lt;hex zxid&gt; of a captured image; safe on any thread, since the image is a copy. Nodes
-    /// are written in pre-order with siblings in ordinal order, so the same tree always gives the same bytes.
+    /// are written in pre-order with siblings in ordinal order, so the same tree always gives the same bytes; the
+    /// image's node array is sorted in place.
     /// </summary>
     public static string Write(IStorageDevice device, string folder, SnapshotImage image)
     {
@@ -46,7 +47,8 @@ public static class SnapshotWriter
         long zxid = image.Zxid;
         string temp = Path.Combine(folder, ZkFiles.TempSnapshotName(zxid));
         string final = Path.Combine(folder, ZkFiles.SnapshotName(zxid));
-        var nodes = (NodeImage[])image.Nodes.Clone();
+        // Sorted in place: the image is a copy made for this write (a second copy would cost ~90 MB per million znodes).
+        var nodes = image.Nodes;
         Array.Sort(nodes, (x, y) => PreOrderComparer.Instance.Compare(x.Path, y.Path));
         var aclIds = AssignAclIds(nodes);
         using (var output = new SnapshotOutput(device.Create(temp)))
