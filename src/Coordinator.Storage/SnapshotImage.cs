@@ -15,11 +15,14 @@ public readonly record struct NodeImage(string Path, byte[]? Data, IReadOnlyList
 /// </summary>
 public sealed class SnapshotImage
 {
-    private SnapshotImage(long zxid, KeyValuePair<long, int>[] sessions, NodeImage[] nodes)
+    private readonly NodeImage[] _buffer;
+
+    private SnapshotImage(long zxid, KeyValuePair<long, int>[] sessions, NodeImage[] buffer, int count)
     {
         Zxid = zxid;
         Sessions = sessions;
-        Nodes = nodes;
+        _buffer = buffer;
+        Count = count;
     }
 
     public long Zxid { get; }
@@ -27,23 +30,37 @@ public sealed class SnapshotImage
     /// <summary>Session id and timeout (ms), in no particular order.</summary>
     public IReadOnlyList<KeyValuePair<long, int>> Sessions { get; }
 
-    /// <summary>Every znode, in no particular order (writing the image sorts it in place).</summary>
-    public NodeImage[] Nodes { get; }
+    /// <summary>How many znodes the image holds.</summary>
+    public int Count { get; }
 
-    /// <summary>Copies the tree as it is now; the snapshot is named after <paramref name="zxid"/> (normally the last applied).</summary>
-    public static SnapshotImage Capture(DataTree tree, long zxid)
+    /// <summary>Every znode, in no particular order (writing the image sorts it in place).</summary>
+    public Span<NodeImage> Nodes => _buffer.AsSpan(0, Count);
+
+    /// <summary>The array behind <see cref="Nodes"/>, to hand to the next capture once this image is written.</summary>
+    public NodeImage[] Buffer => _buffer;
+
+    /// <summary>
+    /// Copies the tree as it is now; the snapshot is named after <paramref name="zxid"/> (normally the last
+    /// applied). A <paramref name="reuse"/> array large enough is filled instead of a new one: a million znodes
+    /// make an image of about 90 MB, and allocating one per snapshot kept several of them resident.
+    /// </summary>
+    public static SnapshotImage Capture(DataTree tree, long zxid, NodeImage[]? reuse = null)
     {
-        var nodes = new NodeImage[tree.NodeCount];
+        int count = tree.NodeCount;
+        var buffer = reuse is not null && reuse.Length >= count ? reuse : new NodeImage[count + count / 4];
         int i = 0;
-        foreach (var (path, node) in tree.Nodes) nodes[i++] = new NodeImage(path, node.Data, node.Acl, node.Persisted);
-        return new SnapshotImage(zxid, tree.Sessions.ToArray(), nodes);
+        foreach (var (path, node) in tree.Nodes) buffer[i++] = new NodeImage(path, node.Data, node.Acl, node.Persisted);
+        return new SnapshotImage(zxid, tree.Sessions.ToArray(), buffer, count);
     }
+
+    /// <summary>Drops the image's references to znode data and paths, so deleted znodes can be collected while the buffer waits for reuse.</summary>
+    public void Release() => Nodes.Clear();
 
     /// <summary>ZooKeeper's tree digest of the image (the same sum <see cref="TreeDigest.Of"/> gives for the tree).</summary>
     public long Digest()
     {
         long sum = 0;
-        foreach (ref readonly var node in Nodes.AsSpan()) unchecked { sum += TreeDigest.OfNode(node.Path, node.Data, node.Stat); }
+        foreach (ref readonly var node in Nodes) unchecked { sum += TreeDigest.OfNode(node.Path, node.Data, node.Stat); }
         return sum;
     }
 }

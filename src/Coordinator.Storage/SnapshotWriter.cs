@@ -49,13 +49,13 @@ public static class SnapshotWriter
         string final = Path.Combine(folder, ZkFiles.SnapshotName(zxid));
         // Sorted in place: the image is a copy made for this write (a second copy would cost ~90 MB per million znodes).
         var nodes = image.Nodes;
-        Array.Sort(nodes, (x, y) => PreOrderComparer.Instance.Compare(x.Path, y.Path));
+        nodes.Sort(static (x, y) => PreOrderComparer.Instance.Compare(x.Path, y.Path));
         var aclIds = AssignAclIds(nodes);
         using (var output = new SnapshotOutput(device.Create(temp)))
         {
             WriteHeaderAndSessions(output, image.Sessions);
             WriteAclCache(output, aclIds);
-            foreach (ref readonly var node in nodes.AsSpan()) WriteNode(output, node, aclIds);
+            foreach (ref readonly var node in image.Nodes) WriteNode(output, node, aclIds);
             output.WriteString(SnapshotFormat.EndMarker);
             Seal(output);
             output.WriteLong(zxid);
@@ -121,14 +121,14 @@ public static class SnapshotWriter
     }
 
     /// <summary>Ids 1, 2, ... in order of first use (pre-order); OPEN_ACL_UNSAFE gets ZooKeeper's reserved -1.</summary>
-    private static Dictionary<IReadOnlyList<Acl>, long> AssignAclIds(NodeImage[] nodes)
+    private static Dictionary<IReadOnlyList<Acl>, long> AssignAclIds(ReadOnlySpan<NodeImage> nodes)
     {
         var ids = new Dictionary<IReadOnlyList<Acl>, long>(AclListComparer.Instance)
         {
             [Acl.OpenAclUnsafe] = SnapshotFormat.OpenAclUnsafeId,
         };
         long next = 1;
-        foreach (ref readonly var node in nodes.AsSpan())
+        foreach (ref readonly var node in nodes)
         {
             if (!ids.ContainsKey(node.Acl)) ids[node.Acl] = next++;
         }

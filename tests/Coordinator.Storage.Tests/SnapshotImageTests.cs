@@ -32,6 +32,29 @@ public sealed class SnapshotImageTests
     }
 
     [Fact]
+    public void A_reused_buffer_gives_the_same_snapshot_and_is_released_after_the_write()
+    {
+        var script = TxnScript.Everything(extraNodes: 50);
+        var first = SnapshotImage.Capture(script.Tree, script.LastZxid);
+        var device = new MemoryDevice();
+        SnapshotWriter.Write(device, "/mem/a/version-2", first);
+        first.Release();
+        Assert.All(first.Buffer, n => Assert.Null(n.Path));
+
+        // Fewer znodes than the buffer holds: it is reused, and the snapshot is what a fresh capture gives.
+        script.Delete(1, "/binary");
+        var reused = SnapshotImage.Capture(script.Tree, script.LastZxid, first.Buffer);
+        Assert.Same(first.Buffer, reused.Buffer);
+        string a = SnapshotWriter.Write(device, "/mem/b/version-2", reused);
+        string b = SnapshotWriter.Write(device, "/mem/c/version-2", SnapshotImage.Capture(script.Tree, script.LastZxid));
+        Assert.Equal(device.ReadAllBytes(b), device.ReadAllBytes(a));
+
+        // More znodes than it holds: a larger buffer replaces it.
+        for (int i = 0; i < first.Buffer.Length; i++) script.Create(1, $"/grow{i}", null);
+        Assert.NotSame(first.Buffer, SnapshotImage.Capture(script.Tree, script.LastZxid, first.Buffer).Buffer);
+    }
+
+    [Fact]
     public void ImageDigestEqualsTheTreeDigest()
     {
         var script = TxnScript.Everything(extraNodes: 200);

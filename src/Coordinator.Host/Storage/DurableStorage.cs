@@ -23,6 +23,9 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IDisposabl
     private readonly Timer? _purgeTimer;
     private Task _snapshotWrite = Task.CompletedTask;
 
+    /// <summary>The array snapshot images are captured into, reused from one snapshot to the next (one is written at a time).</summary>
+    private NodeImage[]? _imageBuffer;
+
     private DurableStorage(ServerSettings settings, ILogger log, DataTree tree)
     {
         _settings = settings;
@@ -78,7 +81,8 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IDisposabl
     {
         if (!_snapshotWrite.IsCompleted) return false;
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var image = SnapshotImage.Capture(tree, tree.LastProcessedZxid);
+        var image = SnapshotImage.Capture(tree, tree.LastProcessedZxid, _imageBuffer);
+        _imageBuffer = image.Buffer;
         long captureMs = (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         _snapshotWrite = Task.Run(() => WriteSnapshot(image, captureMs));
         return true;
@@ -91,12 +95,16 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IDisposabl
         {
             string file = SnapshotWriter.Write(PhysicalDevice.Instance, _snapshotFolder, image);
             Interlocked.Increment(ref _snapshotsWritten);
-            LogSnapshot(_log, file, image.Nodes.Length, captureMs, (long)started.Elapsed.TotalMilliseconds);
+            LogSnapshot(_log, file, image.Count, captureMs, (long)started.Elapsed.TotalMilliseconds);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The log still holds every txn, so a failed snapshot costs only a longer replay at the next start.
             LogSnapshotFailed(_log, image.Zxid, e.Message);
+        }
+        finally
+        {
+            image.Release();
         }
     }
 
