@@ -3,16 +3,49 @@ using Coordinator.Jute.Records;
 
 namespace Coordinator.StateMachine;
 
+/// <remarks>
+/// Called for every znode created or restored, so it must be cheap: lists are keyed by content without building
+/// a key, and the last list seen is remembered by reference (a snapshot hands the same cached list to many znodes
+/// in a row). Interned lists are arrays nobody changes.
+/// </remarks>
 internal sealed class AclInterner
 {
-    private readonly Dictionary<string, IReadOnlyList<Acl>> _lists = new(StringComparer.Ordinal);
+    private readonly Dictionary<IReadOnlyList<Acl>, IReadOnlyList<Acl>> _lists = new(AclListComparer.Instance);
+    private IReadOnlyList<Acl>? _lastSeen;
+    private IReadOnlyList<Acl>? _lastInterned;
 
     public IReadOnlyList<Acl> Intern(IReadOnlyList<Acl> acl)
     {
-        string key = string.Join('\n', acl.Select(a => $"{a.Perms}|{a.Id.Scheme}|{a.Id.Ident}"));
-        if (_lists.TryGetValue(key, out var existing)) return existing;
-        var copy = acl.ToArray();
-        _lists[key] = copy;
-        return copy;
+        if (_lastInterned is not null && (ReferenceEquals(acl, _lastSeen) || ReferenceEquals(acl, _lastInterned))) return _lastInterned;
+        if (!_lists.TryGetValue(acl, out var interned))
+        {
+            interned = acl.ToArray();
+            _lists[interned] = interned;
+        }
+        _lastSeen = acl;
+        _lastInterned = interned;
+        return interned;
+    }
+}
+
+/// <summary>Compares ACL lists by content, in order, as ZooKeeper's ACL cache keys them.</summary>
+public sealed class AclListComparer : IEqualityComparer<IReadOnlyList<Acl>>
+{
+    public static readonly AclListComparer Instance = new();
+
+    public bool Equals(IReadOnlyList<Acl>? x, IReadOnlyList<Acl>? y)
+    {
+        if (ReferenceEquals(x, y)) return true;
+        if (x is null || y is null || x.Count != y.Count) return false;
+        for (int i = 0; i < x.Count; i++)
+            if (!x[i].Equals(y[i])) return false;
+        return true;
+    }
+
+    public int GetHashCode(IReadOnlyList<Acl> acl)
+    {
+        var hash = new HashCode();
+        for (int i = 0; i < acl.Count; i++) hash.Add(acl[i]);
+        return hash.ToHashCode();
     }
 }

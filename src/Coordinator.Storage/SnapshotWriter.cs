@@ -135,19 +135,3 @@ public static class SnapshotWriter
         return ids;
     }
 }
-
-/// <summary>Compares ACL lists by content, in order, as ZooKeeper's ACL cache keys them.</summary>
-internal sealed class AclListComparer : IEqualityComparer<IReadOnlyList<Acl>>
-{
-    public static readonly AclListComparer Instance = new();
-
-    public bool Equals(IReadOnlyList<Acl>? x, IReadOnlyList<Acl>? y) =>
-        ReferenceEquals(x, y) || (x is not null && y is not null && x.SequenceEqual(y));
-
-    public int GetHashCode(IReadOnlyList<Acl> acl)
-    {
-        var hash = new HashCode();
-        foreach (var a in acl) hash.Add(a);
-        return hash.ToHashCode();
-    }
-}
