@@ -53,28 +53,47 @@ public static class TreeDigest
         return sum;
     }
 
-    /// <summary>CRC-32 (IEEE 802.3, reflected, as java.util.zip.CRC32), table driven.</summary>
-    private static class Crc32
+    /// <summary>
+    /// CRC-32 (IEEE 802.3, reflected, as java.util.zip.CRC32), slicing by 8: eight table lookups per 8 bytes
+    /// instead of one per byte. Digests run over every znode's data (snapshots, recovery checks, the hash word).
+    /// </summary>
+    internal static class Crc32
     {
-        private static readonly uint[] Table = BuildTable();
+        // Table k (at k * 256) advances a byte's contribution by k further bytes; table 0 is the classic one.
+        private static readonly uint[] Tables = BuildTables();
 
-        private static uint[] BuildTable()
+        private static uint[] BuildTables()
         {
-            var table = new uint[256];
+            var t = new uint[8 * 256];
             for (uint i = 0; i < 256; i++)
             {
                 uint c = i;
                 for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-                table[i] = c;
+                t[i] = c;
             }
-            return table;
+            for (int k = 1; k < 8; k++)
+                for (int i = 0; i < 256; i++)
+                {
+                    uint prev = t[(k - 1) * 256 + i];
+                    t[k * 256 + i] = (prev >> 8) ^ t[prev & 0xFF];
+                }
+            return t;
         }
 
         public static uint Begin() => 0xFFFFFFFFu;
 
         public static uint Update(uint crc, ReadOnlySpan<byte> bytes)
         {
-            foreach (byte b in bytes) crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+            var t = Tables;
+            while (bytes.Length >= 8)
+            {
+                uint one = BinaryPrimitives.ReadUInt32LittleEndian(bytes) ^ crc;
+                uint two = BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..]);
+                crc = t[7 * 256 + (one & 0xFF)] ^ t[6 * 256 + ((one >> 8) & 0xFF)] ^ t[5 * 256 + ((one >> 16) & 0xFF)] ^ t[4 * 256 + (one >> 24)]
+                    ^ t[3 * 256 + (two & 0xFF)] ^ t[2 * 256 + ((two >> 8) & 0xFF)] ^ t[256 + ((two >> 16) & 0xFF)] ^ t[two >> 24];
+                bytes = bytes[8..];
+            }
+            foreach (byte b in bytes) crc = t[(crc ^ b) & 0xFF] ^ (crc >> 8);
             return crc;
         }
 
