@@ -55,7 +55,7 @@ public sealed partial class ServerNode
     {
         if (!CanPropose)
         {
-            Drop(client, _logFailed ? "the transaction log failed" : "too many writes waiting for the log");
+            Drop(client, LogFailed ? "the transaction log failed" : "too many writes waiting for the log");
             return;
         }
         int timeout = Math.Clamp(request.TimeoutMs, Settings.MinSessionTimeoutMs, Settings.MaxSessionTimeoutMs);
@@ -100,7 +100,7 @@ public sealed partial class ServerNode
     {
         if (!CanPropose)
         {
-            ReplyError(client, command, _logFailed ? ErrorCode.NotReadOnly : ErrorCode.Throttled);
+            ReplyError(client, command, LogFailed ? ErrorCode.NotReadOnly : ErrorCode.Throttled);
             return;
         }
         client.CloseRequested = true;

@@ -42,7 +42,6 @@ public sealed partial class ServerNode : IAsyncDisposable
     private ITimer? _ticker;
     private long _nextSessionId;
     private long _lastContainerCheckMs;
-    private bool _logFailed;
     private readonly ISnapshotter? _snapshotter;
     private readonly Random _random;
     private long _txnsSinceSnapshot;
@@ -299,10 +298,12 @@ public sealed partial class ServerNode : IAsyncDisposable
     }
 
     /// <summary>False while the log has failed or is full: writes then get an error instead of a zxid.</summary>
-    private bool CanPropose => !_logFailed && !_pipeline.IsFull;
+    private bool CanPropose => !LogFailed && !_pipeline.IsFull;
 
     /// <summary>Why the transaction log stopped (disk full, fsync failed), or null while it works. Read on the loop.</summary>
     public string? LogFailure { get; private set; }
+
+    private bool LogFailed => LogFailure is not null;
 
     /// <remarks>
     /// From now on the node is read-only until restart: nothing more is logged, so nothing more is applied or
@@ -312,8 +313,7 @@ public sealed partial class ServerNode : IAsyncDisposable
     /// </remarks>
     private void HandleLogFailed(Exception e)
     {
-        if (_logFailed) return;
-        _logFailed = true;
+        if (LogFailed) return;
         LogFailure = e.Message;
         LogTxnLogFailed(e);
         foreach (var client in _clients.Values.Where(c => c.Replies.Count > 0).ToList())
@@ -375,7 +375,7 @@ public sealed partial class ServerNode : IAsyncDisposable
     {
         if (!CanPropose)
         {
-            ReplyError(client, command, _logFailed ? ErrorCode.NotReadOnly : ErrorCode.Throttled);
+            ReplyError(client, command, LogFailed ? ErrorCode.NotReadOnly : ErrorCode.Throttled);
             return;
         }
         var prep = _prep.PrepOutstanding(client.Session, request, _pipeline.NextZxid);

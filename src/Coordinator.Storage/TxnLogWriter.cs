@@ -133,8 +133,6 @@ public sealed class TxnLogWriter : IDisposable
     }
 
     /// <summary>The error that stopped the log (disk full, fsync failed), or null while it works.</summary>
-    public Exception? Failure => _failure;
-
     private Exception? _failure;
 
     public void Dispose()

@@ -59,7 +59,6 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IDisposabl
         {
             // Synchronously, and failing the start if it cannot be written: an unwritable dataDir is found now.
             string file = SnapshotWriter.Write(PhysicalDevice.Instance, storage._snapshotFolder, state.Tree, state.Tree.LastProcessedZxid);
-            Interlocked.Increment(ref storage._snapshotsWritten);
             LogSnapshot(log, file, state.Tree.NodeCount, 0, 0);
         }
         return storage;
@@ -70,11 +69,6 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IDisposabl
     public void Sync() => _writer.Flush();
 
     public void Roll() => _writer.Roll();
-
-    /// <summary>Snapshots written since start (the initial snapshot.0 included).</summary>
-    public int SnapshotsWritten => Volatile.Read(ref _snapshotsWritten);
-
-    private int _snapshotsWritten;
 
     /// <summary>Called on the server loop: captures the tree now and writes it in the background; false while the previous one is still being written.</summary>
     public bool TryTakeSnapshot(DataTree tree)
@@ -94,7 +88,6 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IDisposabl
         try
         {
             string file = SnapshotWriter.Write(PhysicalDevice.Instance, _snapshotFolder, image);
-            Interlocked.Increment(ref _snapshotsWritten);
             LogSnapshot(_log, file, image.Count, captureMs, (long)started.Elapsed.TotalMilliseconds);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
