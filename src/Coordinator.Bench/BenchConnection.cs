@@ -62,7 +62,10 @@ internal sealed class BenchConnection : IAsyncDisposable
     }
 
     /// <summary>Sends one request and completes with its error code when the reply arrives.</summary>
-    public async Task<int> CallAsync(Request request)
+    public Task<int> CallAsync(Request request) => SendAsync(request.Op, request);
+
+    /// <summary>Frames and sends a request (a body-less one when <paramref name="body"/> is null) and queues its reply slot.</summary>
+    private async Task<int> SendAsync(OpCode op, Request? body)
     {
         var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var w = new JuteWriter();
@@ -70,8 +73,8 @@ internal sealed class BenchConnection : IAsyncDisposable
         await _writeLock.WaitAsync();
         try
         {
-            new RequestHeader(++_xid, (int)request.Op).Write(w);
-            request.Write(w);
+            new RequestHeader(++_xid, (int)op).Write(w);
+            body?.Write(w);
             w.PatchLength(at);
             lock (_pending) _pending.Enqueue((Stopwatch.GetTimestamp(), done));
             await _stream.WriteAsync(w.WrittenMemory);
@@ -118,22 +121,7 @@ internal sealed class BenchConnection : IAsyncDisposable
     /// <summary>Closes the session and waits for the server's answer (session churn measures this round trip).</summary>
     public async Task CloseSessionAsync()
     {
-        var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var w = new JuteWriter();
-        int at = w.ReserveLength();
-        await _writeLock.WaitAsync();
-        try
-        {
-            new RequestHeader(++_xid, (int)OpCode.CloseSession).Write(w);
-            w.PatchLength(at);
-            lock (_pending) _pending.Enqueue((Stopwatch.GetTimestamp(), done));
-            await _stream.WriteAsync(w.WrittenMemory);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-        await done.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await SendAsync(OpCode.CloseSession, null).WaitAsync(TimeSpan.FromSeconds(10));
         _closed = true;
     }
 

@@ -27,14 +27,14 @@ internal static class SpecialRuns
         long sentAt = 0, delivered = 0, errors = 0;
         int outstanding = 0;
         var allArrived = new SemaphoreSlim(0);
-        bool measuring = false;
+        var window = new Measurement();
         var getWatch = new PathWatchRequest(OpCode.GetData, path, true);
         for (int i = 0; i < watchers.Length; i++)
         {
             var c = watchers[i] = await BenchConnection.OpenAsync(host, port, 30000, CancellationToken.None);
             c.OnNotification = arrived =>
             {
-                if (Volatile.Read(ref measuring))
+                if (window.Measuring)
                 {
                     histogram.Add((long)Stopwatch.GetElapsedTime(Volatile.Read(ref sentAt), arrived).TotalMicroseconds);
                     Interlocked.Increment(ref delivered);
@@ -49,35 +49,28 @@ internal static class SpecialRuns
             if (await c.CallAsync(getWatch) != 0) errors++;
         }
 
-        double cpu0 = 0;
-        var clock = new Stopwatch();
-        var warmupEnds = DateTime.UtcNow.AddSeconds(o.WarmupSeconds);
         var setRequest = new SetDataRequest(path, o.Value, -1);
-        while (true)
+        using var stop = new CancellationTokenSource();
+        var writing = Task.Run(async () =>
         {
-            if (!measuring && DateTime.UtcNow >= warmupEnds)
+            while (!stop.IsCancellationRequested)
             {
-                cpu0 = serverPid is { } p0 ? ProcessProbe.CpuSeconds(p0) : 0;
-                clock.Start();
-                Volatile.Write(ref measuring, true);
+                Volatile.Write(ref outstanding, watchers.Length);
+                Volatile.Write(ref sentAt, Stopwatch.GetTimestamp());
+                if (await writer.CallAsync(setRequest) != 0) Interlocked.Increment(ref errors);
+                if (!await allArrived.WaitAsync(TimeSpan.FromSeconds(5)))
+                {
+                    Interlocked.Increment(ref errors); // a lost notification: count it and stop, the watch set is no longer known
+                    return;
+                }
             }
-            if (measuring && clock.Elapsed.TotalSeconds >= o.DurationSeconds) break;
-            Volatile.Write(ref outstanding, watchers.Length);
-            Volatile.Write(ref sentAt, Stopwatch.GetTimestamp());
-            if (await writer.CallAsync(setRequest) != 0) errors++;
-            if (!await allArrived.WaitAsync(TimeSpan.FromSeconds(5)))
-            {
-                errors++; // a lost notification: count it and stop, the watch set is no longer known
-                break;
-            }
-        }
-        Volatile.Write(ref measuring, false);
-        double seconds = clock.Elapsed.TotalSeconds;
-        double cpu = serverPid is { } p1 ? ProcessProbe.CpuSeconds(p1) - cpu0 : 0;
-        double rss = serverPid is { } p2 ? ProcessProbe.RssMiB(p2) : 0;
+        });
+        await window.RunAsync(o, serverPid);
+        stop.Cancel();
+        await writing.WaitAsync(TimeSpan.FromSeconds(30));
         foreach (var c in watchers) await c.DisposeAsync();
-        return new RunResult("watch", o.Watchers, delivered, seconds, histogram.PercentileMs(50), histogram.PercentileMs(99),
-            histogram.PercentileMs(99.9), errors, cpu, rss);
+        return new RunResult("watch", o.Watchers, delivered, window.Seconds, histogram.PercentileMs(50), histogram.PercentileMs(99),
+            histogram.PercentileMs(99.9), errors, window.ServerCpuSeconds, window.ServerRssMiB);
     }
 
     /// <summary>Each client connects a session, closes it and waits for the answer, in a loop; ops are sessions.</summary>
