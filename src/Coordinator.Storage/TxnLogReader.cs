@@ -1,6 +1,7 @@
 // Reads ZooKeeper-format txn logs in zxid order across files, checking every record; finds a torn tail in the last log.
 using System.Buffers.Binary;
 using Coordinator.Jute;
+using Coordinator.StateMachine;
 
 namespace Coordinator.Storage;
 

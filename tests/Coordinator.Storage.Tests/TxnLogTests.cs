@@ -1,5 +1,6 @@
 // TxnLogWriter and TxnLogReader: layout, group commit, preallocation, rolling, reading from a zxid across files.
 using System.Buffers.Binary;
+using Coordinator.StateMachine;
 
 namespace Coordinator.Storage.Tests;
 

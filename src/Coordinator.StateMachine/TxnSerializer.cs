@@ -1,9 +1,8 @@
 // A txn as ZooKeeper's log stores it: TxnHeader, the record its type calls for, and the 3.6+ TxnDigest, in jute.
 using Coordinator.Jute;
 using Coordinator.Jute.Records;
-using Coordinator.StateMachine;
 
-namespace Coordinator.Storage;
+namespace Coordinator.StateMachine;
 
 /// <summary>The tree digest after the txn was applied (zookeeper.jute TxnDigest); ZooKeeper 3.6+ logs one with each txn.</summary>
 public readonly record struct TxnDigest(int Version, long TreeDigest);
