@@ -130,6 +130,22 @@ public sealed class ZabPeer
         ApplyReady();
     }
 
+    /// <summary>
+    /// What <see cref="Propose"/> would answer now, without side effects, so the host prepares a txn (and its
+    /// zxid) only when it will be proposed. Rollover: call Propose anyway; it steps down for a new epoch.
+    /// </summary>
+    public ProposeStatus Admission => _leader?.Admission ?? ProposeStatus.NotLeader;
+
+    /// <summary>
+    /// The host lost its link with a peer (the peer's process or host probably died). A learner that loses its
+    /// leader looks for a new one at once instead of waiting syncLimit ticks; anything else ignores it. Always
+    /// safe: leaving a role for an election never breaks an invariant.
+    /// </summary>
+    public void PeerLost(long id)
+    {
+        if (_learner is { } learner && learner.Leader == id) LookForLeader();
+    }
+
     public ProposeResult Propose(byte[] payload) =>
         _leader?.Propose(payload) ?? new ProposeResult(ProposeStatus.NotLeader, Zxid.Zero);
 
