@@ -111,6 +111,12 @@ internal sealed class LeaderRole
         else RecomputeCommit();
     }
 
+    /// <summary>Learners with a handshake under way or done, and those synced (voters, observers): mntr's leader gauges.</summary>
+    public LearnerCounts Counts => new(
+        _handlers.Count,
+        _handlers.Values.Count(h => h.Phase == Phase.Synced && !h.IsObserver),
+        _handlers.Values.Count(h => h.Phase == Phase.Synced && h.IsObserver));
+
     /// <summary>What <see cref="Propose"/> would answer now, without proposing or changing anything.</summary>
     public ProposeStatus Admission =>
         !Established ? ProposeStatus.NotReady

@@ -18,6 +18,9 @@ public enum ProposeStatus
 
 public readonly record struct ProposeResult(ProposeStatus Status, Zxid Zxid);
 
+/// <summary>A leader's learners: connected (handshake begun), and synced followers and observers.</summary>
+public readonly record struct LearnerCounts(int Learners, int SyncedFollowers, int SyncedObservers);
+
 /// <summary>
 /// One server's side of ZooKeeper Atomic Broadcast, with no I/O, clocks, threads or randomness inside (DESIGN.md
 /// habit 1), so the same code runs in the server and in the deterministic simulation.
@@ -70,6 +73,9 @@ public sealed class ZabPeer
 
     /// <summary>True while this node is synced with an established leader (or is one) and may serve clients.</summary>
     public bool IsServing => _leader?.Established == true || _learner?.Serving == true;
+
+    /// <summary>The leader's view of its learners; null unless this node leads.</summary>
+    public LearnerCounts? Learners => _leader?.Counts;
 
     /// <summary>The leader this node follows or is; null while looking.</summary>
     public long? LeaderId => _leader != null ? Id : _learner?.Leader;

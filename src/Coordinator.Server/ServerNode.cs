@@ -109,7 +109,8 @@ public sealed partial class ServerNode : IAsyncDisposable
     public ChangeWindow Changes { get; }
     public DateTimeOffset StartedAt { get; }
     internal IReadOnlyCollection<ClientState> Clients => _clients.Values;
-    public int SessionCount => _sessions.Count;
+    /// <summary>Live sessions: the ensemble's (the tree's table) on a member, the tracked ones when standalone.</summary>
+    public int SessionCount => _replica is null ? _sessions.Count : Tree.Sessions.Count;
     public long LastZxid => Tree.LastProcessedZxid;
 
     /// <summary>Writes logged or waiting for the log, not yet applied.</summary>
