@@ -235,6 +235,15 @@ public sealed class ZabPeer
             if (_election.Receive(from, n, _outbox) is { } v) Decide(v);
             return;
         }
+        // A leader still in discovery or sync that hears a looking voter hold a better vote steps back into the
+        // election: it has no quorum yet, and the ensemble converges on the best history instead of splitting
+        // between leaders whose initLimit timeouts keep missing each other.
+        if (n.State == PeerState.Looking && _leader is { Established: false } && Config.IsVoter(from) && n.Vote > CurrentVote)
+        {
+            LookForLeader();
+            if (_election.Receive(from, n, _outbox) is { } v) Decide(v);
+            return;
+        }
         // Established (or joining): tell a looking peer whom we follow, so it can join without a new round.
         if (n.State == PeerState.Looking)
         {
