@@ -52,10 +52,12 @@ internal sealed partial class PeerInbound
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _closed.Token);
         var ct = linked.Token;
-        var reader = PipeReader.Create(new NetworkStream(_socket, ownsSocket: false),
-            new StreamPipeReaderOptions(bufferSize: ReadBufferBytes, leaveOpen: true));
+        PipeReader? reader = null;
         try
         {
+            // Inside the try: disposal may have closed the socket before this task first ran.
+            reader = PipeReader.Create(new NetworkStream(_socket, ownsSocket: false),
+                new StreamPipeReaderOptions(bufferSize: ReadBufferBytes, leaveOpen: true));
             var handshake = await ReadHandshakeAsync(reader, ct);
             if (handshake is null || !await _network.AdmitAsync(this, handshake.Value)) return;
             PeerId = handshake.Value.SenderId;
@@ -64,7 +66,7 @@ internal sealed partial class PeerInbound
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
         finally
         {
-            await reader.CompleteAsync();
+            if (reader is not null) await reader.CompleteAsync();
             Close();
             _network.Release(this);
             _closed.Dispose();

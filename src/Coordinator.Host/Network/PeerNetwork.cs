@@ -135,15 +135,19 @@ public sealed partial class PeerNetwork : IPeerNetwork
             lock (_open)
             {
                 admitted = _open.Count < _peerIds.Count + PendingConnectionsMax && !ct.IsCancellationRequested;
-                if (admitted) _open.Add(inbound);
+                // Started under the lock, so disposal sees either no connection or one whose task it can await.
+                if (admitted)
+                {
+                    _open.Add(inbound);
+                    inbound.Start(ct);
+                }
             }
             if (!admitted)
             {
-                inbound.LogBadHandshake(inbound.RemoteAddress, "too many connections without a handshake");
                 socket.Dispose();
-                continue;
+                if (ct.IsCancellationRequested) return;
+                inbound.LogBadHandshake(inbound.RemoteAddress, "too many connections without a handshake");
             }
-            inbound.Start(ct);
         }
     }
 
