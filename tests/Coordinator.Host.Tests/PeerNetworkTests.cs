@@ -125,6 +125,37 @@ public sealed class PeerNetworkTests(ITestOutputHelper output)
         Assert.Equal(99, Number(a.Inbox.From(2)[0]));
     }
 
+    [Fact]
+    public async Task A_receiver_that_throws_resets_only_that_link_and_later_frames_still_arrive()
+    {
+        var peers = Ensemble(2);
+        await using var a = Member.Start(1, peers, output);
+        await using var b = Member.Start(2, peers, output);
+        int failures = 0;
+        a.Inbox.BeforeAdd = (_, frame) =>
+        {
+            if (BinaryPrimitives.ReadInt32BigEndian(frame) == 13 && Interlocked.Increment(ref failures) == 1)
+                throw new InvalidOperationException("receiver bug");
+        };
+        for (int i = 0; i < 20; i++) b.Network.Send(1, Numbered(i, 8));
+        await WaitUntilAsync(() => a.Log.Lines.Any(l => l.Contains("718]", StringComparison.Ordinal)), Wait, "the receiver's failure was not logged");
+
+        // Frames written into the reset connection may be lost; ones sent after member 2 reconnects are not.
+        var clock = Stopwatch.StartNew();
+        for (int n = 100; clock.Elapsed < Wait && !a.Inbox.From(2).Any(f => Number(f) >= 100); n++)
+        {
+            b.Network.Send(1, Numbered(n, 8));
+            await Task.Delay(20);
+        }
+        var numbers = a.Inbox.From(2).Select(Number).ToList();
+        Assert.Equal(Enumerable.Range(0, 13), numbers.Take(13));
+        Assert.DoesNotContain(13, numbers);
+        Assert.Contains(numbers, n => n >= 100);
+        Assert.True(numbers.Zip(numbers.Skip(1)).All(p => p.First < p.Second), "frames arrived out of order");
+        a.Network.Send(2, Numbered(1, 8));
+        await b.Inbox.WaitForAsync(1, Wait);
+    }
+
     public static TheoryData<string> BadHandshakes() =>
         ["garbage", "wrong version", "unknown sender", "sender is the receiver itself", "meant for another member", "cut short"];
 
@@ -370,8 +401,12 @@ public sealed class PeerNetworkTests(ITestOutputHelper output)
     {
         private readonly List<(long From, byte[] Frame)> _frames = [];
 
+        /// <summary>Runs before a frame is kept; a test makes the receiver fail by throwing here.</summary>
+        public Action<long, byte[]>? BeforeAdd { get; set; }
+
         public void Add(long from, byte[] frame)
         {
+            BeforeAdd?.Invoke(from, frame);
             lock (_frames) _frames.Add((from, frame));
         }
 

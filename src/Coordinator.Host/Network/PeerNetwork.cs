@@ -240,7 +240,7 @@ public sealed partial class PeerNetwork : IPeerNetwork
     [LoggerMessage(EventId = 714, Level = LogLevel.Warning, Message = "Peer accept failed: {Reason}")]
     private partial void LogAcceptFailed(string reason);
 
-    [LoggerMessage(EventId = 715, Level = LogLevel.Warning, Message = "Dropping frames for server {PeerId}: it is not a peer of this ensemble")]
+    [LoggerMessage(EventId = 715, Level = LogLevel.Warning, Message = "Dropping frames for server {PeerId}: it is not another member of this ensemble")]
     private partial void LogUnknownPeer(long peerId);
 
     [LoggerMessage(EventId = 716, Level = LogLevel.Information, Message = "Peer {PeerId} connected from {Address}")]
