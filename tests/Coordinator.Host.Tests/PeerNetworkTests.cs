@@ -113,6 +113,9 @@ public sealed class PeerNetworkTests(ITestOutputHelper output)
         await b.DisposeAsync();
         // The outbound link notices the close by itself, so frames sent from now on wait in the queue, none lost.
         await WaitUntilAsync(() => !a.Network.IsConnectedTo(2), Wait, "member 1 did not notice member 2 going away");
+        // The server is told too, so a follower of member 2 would start an election at once.
+        await WaitUntilAsync(() => a.Inbox.Lost.Contains(2), Wait, "member 1 did not report member 2's link as lost");
+        Assert.DoesNotContain(1, a.Inbox.Lost);
         for (int i = 1; i <= 10; i++) a.Network.Send(2, Numbered(i, 8));
 
         await using var restarted = Member.Start(2, peers, output);
@@ -390,7 +393,7 @@ public sealed class PeerNetworkTests(ITestOutputHelper output)
             var log = new CapturingLogger(output, id);
             var network = new PeerNetwork(id, peers, log, options);
             var inbox = new Inbox();
-            network.Start(inbox.Add);
+            network.Start(inbox.Add, inbox.PeerLost);
             return new Member(id, network, inbox, log);
         }
 
@@ -400,6 +403,19 @@ public sealed class PeerNetworkTests(ITestOutputHelper output)
     private sealed class Inbox
     {
         private readonly List<(long From, byte[] Frame)> _frames = [];
+
+        private readonly List<long> _lost = [];
+
+        /// <summary>Peers whose link to this member broke, in the order reported.</summary>
+        public List<long> Lost
+        {
+            get { lock (_lost) return [.. _lost]; }
+        }
+
+        public void PeerLost(long peer)
+        {
+            lock (_lost) _lost.Add(peer);
+        }
 
         /// <summary>Runs before a frame is kept; a test makes the receiver fail by throwing here.</summary>
         public Action<long, byte[]>? BeforeAdd { get; set; }

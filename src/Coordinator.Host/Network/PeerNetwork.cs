@@ -29,6 +29,7 @@ public sealed partial class PeerNetwork : IPeerNetwork
     private readonly Dictionary<long, PeerInbound> _admitted = [];
     private readonly HashSet<long> _warnedUnknown = [];
     private Action<long, byte[]>? _receive;
+    private Action<long>? _lost;
     private Task _accepting = Task.CompletedTask;
     private long _unknownDropped;
     private int _started;
@@ -68,9 +69,11 @@ public sealed partial class PeerNetwork : IPeerNetwork
         get { lock (_open) return [.. _admitted.Keys]; }
     }
 
-    public void Start(Action<long, byte[]> receive)
+    public void Start(Action<long, byte[]> receive, Action<long> lost)
     {
         ArgumentNullException.ThrowIfNull(receive);
+        ArgumentNullException.ThrowIfNull(lost);
+        _lost = lost;
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("the peer network is already started");
         _receive = receive;
@@ -184,13 +187,23 @@ public sealed partial class PeerNetwork : IPeerNetwork
         return true;
     }
 
+    /// <remarks>
+    /// The peer's current link ending (not one a newer connection replaced) is reported to the server: its
+    /// process most likely died or stopped, and a follower of it should not wait syncLimit ticks to notice.
+    /// </remarks>
     internal void Release(PeerInbound inbound)
     {
+        bool wasCurrent = false;
         lock (_open)
         {
             _open.Remove(inbound);
-            if (_admitted.TryGetValue(inbound.PeerId, out var current) && current == inbound) _admitted.Remove(inbound.PeerId);
+            if (_admitted.TryGetValue(inbound.PeerId, out var current) && current == inbound)
+            {
+                _admitted.Remove(inbound.PeerId);
+                wasCurrent = true;
+            }
         }
+        if (wasCurrent && Volatile.Read(ref _disposed) == 0) _lost?.Invoke(inbound.PeerId);
     }
 
     /// <summary>Hands one frame to the receiver; false (and the connection closes) if the receiver threw.</summary>
