@@ -35,6 +35,7 @@ public sealed partial class ServerNode
     private readonly HashSet<long> _touched = new();
     private long _lastTouchReportMs;
     private long _lastDurableSeen = -1;
+    private long _lookingSince;
 
     /// <summary>What srvr, stat and mntr call this node's role: standalone, leader, follower, observer (or looking).</summary>
     public string Mode { get; private set; } = "standalone";
@@ -224,6 +225,13 @@ public sealed partial class ServerNode
 
     private void OnRoleChanged(RoleChanged change)
     {
+        // ZooKeeper's election_time: from entering the election to serving again (discovery and sync included).
+        if (change.Role == PeerState.Looking) _lookingSince = System.Diagnostics.Stopwatch.GetTimestamp();
+        else if (_lookingSince != 0)
+        {
+            Stats.Metrics.ElectionTime.Record((long)System.Diagnostics.Stopwatch.GetElapsedTime(_lookingSince).TotalMilliseconds);
+            _lookingSince = 0;
+        }
         Mode = change.Role switch
         {
             PeerState.Leading => "leader",

@@ -261,7 +261,7 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IReplicaSt
     [LoggerMessage(EventId = 324, Level = LogLevel.Information, Message = "Replica recovered from snapshot {Snapshot} at zxid 0x{SnapshotZxid:x}, not replaying {Txns} logged txns up to 0x{LastZxid:x}; acceptedEpoch {AcceptedEpoch}, currentEpoch {CurrentEpoch}, {Nodes} znodes")]
     private static partial void LogReplicaRecovered(ILogger log, string snapshot, long snapshotZxid, int txns, long lastZxid, int acceptedEpoch, int currentEpoch, int nodes);
 
-    [LoggerMessage(EventId = 325, Level = LogLevel.Warning, Message = "Epoch file {File} was missing: wrote {Epoch}, the epoch of the last logged zxid 0x{Zxid:x}")]
+    [LoggerMessage(EventId = 325, Level = LogLevel.Information, Message = "Epoch file {File} was missing: wrote {Epoch}, the epoch of the last logged zxid 0x{Zxid:x}")]
     private static partial void LogEpochDerived(ILogger log, string file, int epoch, long zxid);
 
     [LoggerMessage(EventId = 326, Level = LogLevel.Debug, Message = "Epochs saved: acceptedEpoch {AcceptedEpoch}, currentEpoch {CurrentEpoch}")]
