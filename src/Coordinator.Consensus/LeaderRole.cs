@@ -149,7 +149,10 @@ internal sealed class LeaderRole
     private void OnFollowerInfo(long from, FollowerInfo fi)
     {
         if (fi.IsObserver != Config.IsObserver(from)) return;
-        if (_handlers.TryGetValue(from, out var known) && known.Handshake == fi.Handshake)
+        // A learner's handshake ids only grow (across restarts too: they start from its incarnation), so an older
+        // one is a late copy; taking it would replace the live handshake and strand the learner unsynced.
+        if (_handlers.TryGetValue(from, out var known) && fi.Handshake < known.Handshake) return;
+        if (known is not null && known.Handshake == fi.Handshake)
         {
             known.LastHeard = _p.Now;
             if (known.Phase == Phase.AwaitAckEpoch && _newEpoch >= 0 && !known.EpochAcked)

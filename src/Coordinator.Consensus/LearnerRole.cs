@@ -5,8 +5,9 @@ namespace Coordinator.Consensus;
 
 /// <remarks>
 /// Handshake: FOLLOWERINFO → LEADERINFO (accept the epoch, persisted) → ACKEPOCH → NEWLEADER (apply the DIFF,
-/// TRUNC or SNAP; once the result is durable raise currentEpoch, persisted, then ACK) → UPTODATE (serve). A step
-/// that does not come within HandshakeRetryTicks starts the handshake again; messages of an older handshake are
+/// TRUNC or SNAP; once the result is durable raise currentEpoch, persisted, then ACK) → UPTODATE (serve).
+/// FOLLOWERINFO is repeated every ElectionRetryTicks until answered (the leader may decide after its learners); a
+/// step that does not come within HandshakeRetryTicks starts the handshake again; messages of an older handshake are
 /// ignored. In broadcast a follower appends each PROPOSAL that follows its last zxid and acks it once durable; an
 /// observer does the same with INFORMs, which are committed already. A gap (a lost message) sends a serving
 /// learner back to election, and a learner that hears nothing from its leader for syncLimit ticks (initLimit
@@ -40,12 +41,18 @@ internal sealed class LearnerRole
 
     public void Begin() => StartHandshake();
 
+    /// <summary>The handshake's state, for diagnostics (the simulation prints it when a node stops progressing).</summary>
+    public override string ToString() => $"{_phase} handshake {_handshake} epochSaved={_epochSaved} since {_phaseSince} heard {_lastHeard}";
+
     public void Tick()
     {
         long limit = Serving ? Settings.SyncLimitTicks : Settings.InitLimitTicks;
         if (_p.Now - _lastHeard > limit) { _p.LookForLeader(); return; }
         bool waiting = _phase is Phase.Connecting or Phase.AwaitSync;
         if (waiting && _p.Now - Math.Max(_phaseSince, _lastHeard) >= Settings.HandshakeRetryTicks) StartHandshake();
+        // The leader may not have been leading yet when FOLLOWERINFO came (it decided a moment later): repeat it
+        // as often as votes are repeated. The leader answers a repeat of a known handshake idempotently.
+        else if (_phase == Phase.Connecting && (_p.Now - _phaseSince) % Settings.ElectionRetryTicks == 0) SendFollowerInfo();
     }
 
     public void Receive(long from, PeerMessage message)
@@ -99,8 +106,11 @@ internal sealed class LearnerRole
         _phase = Phase.Connecting;
         _phaseSince = _p.Now;
         _epochSaved = false;
-        _p.Emit(new Send(Leader, new FollowerInfo(_p.AcceptedEpoch, _p.History.Last, _handshake, IsObserver)));
+        SendFollowerInfo();
     }
+
+    private void SendFollowerInfo() =>
+        _p.Emit(new Send(Leader, new FollowerInfo(_p.AcceptedEpoch, _p.History.Last, _handshake, IsObserver)));
 
     /// <summary>A serving learner that lost a message leaves (as ZooKeeper's do); one still syncing retries.</summary>
     private void Resync()

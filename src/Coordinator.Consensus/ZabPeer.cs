@@ -49,8 +49,14 @@ public sealed class ZabPeer
     private LeaderRole? _leader;
     private LearnerRole? _learner;
 
-    public ZabPeer(long id, QuorumConfig config, ZabSettings settings, DurableState durable)
+    /// <param name="incarnation">
+    /// Different at every start of this server (the host passes its start time): handshake ids begin from it, so
+    /// a leader never mistakes a restarted learner's first handshake for one it already knows from before the crash.
+    /// </param>
+    public ZabPeer(long id, QuorumConfig config, ZabSettings settings, DurableState durable, long incarnation = 0)
     {
+        if (incarnation < 0 || incarnation > (long.MaxValue >> 24)) throw new ArgumentOutOfRangeException(nameof(incarnation));
+        HandshakeCounter = incarnation << 24;
         settings.Validate();
         if (!config.Contains(id)) throw new ArgumentException($"server {id} is not in the ensemble");
         if (durable.CurrentEpoch > durable.AcceptedEpoch)
@@ -93,6 +99,9 @@ public sealed class ZabPeer
 
     /// <summary>The vote this node was elected or joined with; what it tells looking peers.</summary>
     public Vote CurrentVote { get; private set; }
+
+    /// <summary>The role's internal state in words, for diagnostics.</summary>
+    public string Describe() => _learner?.ToString() ?? (_leader is { } l ? (l.Established ? "established" : "establishing") : "looking");
 
     /// <summary>Ticks since start; all timeouts compare against it.</summary>
     internal long Now { get; private set; }

@@ -28,7 +28,7 @@ public sealed class SimNode
     public bool IsServingLeader => Up && Peer.Role == PeerState.Leading && Peer.IsServing;
     private long _appliedSinceSnapshot;
 
-    private ZabPeer NewPeer(DurableState durable) => new(Id, _sim.Config, _sim.Settings, durable);
+    private ZabPeer NewPeer(DurableState durable) => new(Id, _sim.Config, _sim.Settings, durable, Incarnation);
 
     public void Start() => Run(p => p.Start());
 

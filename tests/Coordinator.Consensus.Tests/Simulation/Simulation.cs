@@ -346,7 +346,7 @@ public sealed class Simulation
             if (Converged(probe.Value)) return;
         }
         var states = string.Join("; ", Nodes.Values.Select(n =>
-            $"node {n.Id} {n.Peer.Role} vote {n.Peer.CurrentVote} serving={n.Peer.IsServing} epoch {n.Peer.Epoch} last {n.Peer.LastZxid} applied {n.State.Zxid}"));
+            $"node {n.Id} {n.Peer.Role} vote {n.Peer.CurrentVote} serving={n.Peer.IsServing} ({n.Peer.Describe()}) epoch {n.Peer.Epoch} last {n.Peer.LastZxid} applied {n.State.Zxid}"));
         throw new SimulationFailure($"no progress {_options.LivenessMs}ms after faults stopped (probe {probe}): {states}");
     }
 
