@@ -55,8 +55,8 @@ public sealed class ZabPeer
     /// </param>
     public ZabPeer(long id, QuorumConfig config, ZabSettings settings, DurableState durable, long incarnation = 0)
     {
-        if (incarnation < 0 || incarnation > (long.MaxValue >> 24)) throw new ArgumentOutOfRangeException(nameof(incarnation));
-        HandshakeCounter = incarnation << 24;
+        if (incarnation < 0 || incarnation > (long.MaxValue >> 20)) throw new ArgumentOutOfRangeException(nameof(incarnation));
+        HandshakeCounter = incarnation << 20;
         settings.Validate();
         if (!config.Contains(id)) throw new ArgumentException($"server {id} is not in the ensemble");
         if (durable.CurrentEpoch > durable.AcceptedEpoch)

@@ -66,7 +66,7 @@ public sealed partial class ServerNode
         var durable = new DurableState(setup.AcceptedEpoch, setup.CurrentEpoch, new Zxid(setup.SnapshotZxid),
             setup.LogAfterSnapshot.Select(e => new LoggedTxn(new Zxid(e.Header.Zxid), TxnSerializer.Serialize(e))).ToList());
         Mode = "looking";
-        // Handshake ids start from the start time in ms (2^24 handshakes per ms of uptime before they could repeat).
+        // Handshake ids start from the start time in ms (2^20 handshakes per ms of uptime before they could repeat).
         long incarnation = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var peer = new ZabPeer(Settings.ServerId, new QuorumConfig(voters, observers), zabSettings, durable, incarnation);
         return new Replica(peer, setup.LogAfterSnapshot, setup.Network, setup.Storage, _flusher, Tree, _prep, AfterApply,
