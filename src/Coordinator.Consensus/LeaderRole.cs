@@ -111,11 +111,23 @@ internal sealed class LeaderRole
         else RecomputeCommit();
     }
 
+    /// <summary>Learners with a handshake under way or done, and those synced (voters, observers): mntr's leader gauges.</summary>
+    public LearnerCounts Counts => new(
+        _handlers.Count,
+        _handlers.Values.Count(h => h.Phase == Phase.Synced && !h.IsObserver),
+        _handlers.Values.Count(h => h.Phase == Phase.Synced && h.IsObserver));
+
+    /// <summary>What <see cref="Propose"/> would answer now, without proposing or changing anything.</summary>
+    public ProposeStatus Admission =>
+        !Established ? ProposeStatus.NotReady
+        : _p.History.CountAfter(_p.Commit) >= Settings.OutstandingProposalsMax ? ProposeStatus.Busy
+        : NextZxid is null ? ProposeStatus.Rollover
+        : ProposeStatus.Proposed;
+
     public ProposeResult Propose(byte[] payload)
     {
-        if (!Established) return new ProposeResult(ProposeStatus.NotReady, Zxid.Zero);
-        if (_p.History.CountAfter(_p.Commit) >= Settings.OutstandingProposalsMax)
-            return new ProposeResult(ProposeStatus.Busy, Zxid.Zero);
+        var admission = Admission;
+        if (admission is ProposeStatus.NotReady or ProposeStatus.Busy) return new ProposeResult(admission, Zxid.Zero);
         if (NextZxid is not { } zxid)
         {
             // ZooKeeper's rule: the counter must not wrap into the epoch bits; a new epoch needs a new election.

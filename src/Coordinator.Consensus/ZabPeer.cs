@@ -18,6 +18,9 @@ public enum ProposeStatus
 
 public readonly record struct ProposeResult(ProposeStatus Status, Zxid Zxid);
 
+/// <summary>A leader's learners: connected (handshake begun), and synced followers and observers.</summary>
+public readonly record struct LearnerCounts(int Learners, int SyncedFollowers, int SyncedObservers);
+
 /// <summary>
 /// One server's side of ZooKeeper Atomic Broadcast, with no I/O, clocks, threads or randomness inside (DESIGN.md
 /// habit 1), so the same code runs in the server and in the deterministic simulation.
@@ -70,6 +73,9 @@ public sealed class ZabPeer
 
     /// <summary>True while this node is synced with an established leader (or is one) and may serve clients.</summary>
     public bool IsServing => _leader?.Established == true || _learner?.Serving == true;
+
+    /// <summary>The leader's view of its learners; null unless this node leads.</summary>
+    public LearnerCounts? Learners => _leader?.Counts;
 
     /// <summary>The leader this node follows or is; null while looking.</summary>
     public long? LeaderId => _leader != null ? Id : _learner?.Leader;
@@ -128,6 +134,22 @@ public sealed class ZabPeer
         _leader?.OnPersisted();
         _learner?.OnPersisted();
         ApplyReady();
+    }
+
+    /// <summary>
+    /// What <see cref="Propose"/> would answer now, without side effects, so the host prepares a txn (and its
+    /// zxid) only when it will be proposed. Rollover: call Propose anyway; it steps down for a new epoch.
+    /// </summary>
+    public ProposeStatus Admission => _leader?.Admission ?? ProposeStatus.NotLeader;
+
+    /// <summary>
+    /// The host lost its link with a peer (the peer's process or host probably died). A learner that loses its
+    /// leader looks for a new one at once instead of waiting syncLimit ticks; anything else ignores it. Always
+    /// safe: leaving a role for an election never breaks an invariant.
+    /// </summary>
+    public void PeerLost(long id)
+    {
+        if (_learner is { } learner && learner.Leader == id) LookForLeader();
     }
 
     public ProposeResult Propose(byte[] payload) =>
@@ -210,6 +232,15 @@ public sealed class ZabPeer
     {
         if (_leader == null && _learner == null)
         {
+            if (_election.Receive(from, n, _outbox) is { } v) Decide(v);
+            return;
+        }
+        // A leader still in discovery or sync that hears a looking voter hold a better vote steps back into the
+        // election: it has no quorum yet, and the ensemble converges on the best history instead of splitting
+        // between leaders whose initLimit timeouts keep missing each other.
+        if (n.State == PeerState.Looking && _leader is { Established: false } && Config.IsVoter(from) && n.Vote > CurrentVote)
+        {
+            LookForLeader();
             if (_election.Receive(from, n, _outbox) is { } v) Decide(v);
             return;
         }

@@ -7,6 +7,7 @@ using Coordinator.Host.Network;
 using Coordinator.Host.Storage;
 using Coordinator.Server;
 using Coordinator.Server.Configuration;
+using Coordinator.Server.Replication;
 using Microsoft.Extensions.Logging;
 
 namespace Coordinator.Host;
@@ -20,11 +21,13 @@ public sealed partial class CoordinatorHost : IAsyncDisposable
 
     private readonly ClientListener _listener;
     private readonly DurableStorage _storage;
+    private readonly PeerNetwork? _peers;
 
-    private CoordinatorHost(ServerNode server, DurableStorage storage, ClientListener listener, Monitoring monitoring, GrpcEndpoint? grpc)
+    private CoordinatorHost(ServerNode server, DurableStorage storage, PeerNetwork? peers, ClientListener listener, Monitoring monitoring, GrpcEndpoint? grpc)
     {
         Server = server;
         _storage = storage;
+        _peers = peers;
         _listener = listener;
         Monitoring = monitoring;
         Grpc = grpc;
@@ -59,9 +62,24 @@ public sealed partial class CoordinatorHost : IAsyncDisposable
         var log = loggers.CreateLogger<CoordinatorHost>();
         foreach (var warning in warnings ?? []) LogConfigWarning(log, warning);
         LogStarting(log, configPath, string.Join(", ", settings.ToConfLines().Select(kv => kv.Key + "=" + kv.Value)));
-        var storage = DurableStorage.Open(settings, loggers.CreateLogger<DurableStorage>());
+        DurableStorage storage;
+        PeerNetwork? peers = null;
+        ReplicationSetup? replication = null;
+        if (settings.IsStandalone)
+        {
+            storage = DurableStorage.Open(settings, loggers.CreateLogger<DurableStorage>());
+        }
+        else
+        {
+            // A member of an ensemble loads its newest snapshot only; ZAB applies the log after it once committed.
+            storage = DurableStorage.OpenReplica(settings, loggers.CreateLogger<DurableStorage>());
+            peers = new PeerNetwork(settings.ServerId, settings.Peers, loggers.CreateLogger<PeerNetwork>());
+            replication = new ReplicationSetup(peers, storage, storage.AcceptedEpoch, storage.CurrentEpoch,
+                storage.SnapshotZxid, storage.LogAfterSnapshot);
+            LogJoining(log, settings.ServerId, settings.Self!.ToConfigValue(), settings.Peers.Count, settings.IsObserver ? "observer" : "participant");
+        }
         var server = new ServerNode(settings, loggers.CreateLogger<ServerNode>(),
-            txnLog: storage, initialTree: storage.Tree, snapshotter: storage);
+            txnLog: storage, initialTree: storage.Tree, snapshotter: storage, replication: replication);
         server.Start();
         ClientListener? listener = null;
         Func<FourLetterWordContext> context = () => new FourLetterWordContext(
@@ -83,11 +101,12 @@ public sealed partial class CoordinatorHost : IAsyncDisposable
             if (monitoring is not null) await monitoring.DisposeAsync();
             await listener.DisposeAsync();
             await server.DisposeAsync();
+            if (peers is not null) await peers.DisposeAsync();
             server.Stats.Metrics.Dispose();
             storage.Dispose();
             throw;
         }
-        return new CoordinatorHost(server, storage, listener, monitoring, grpc);
+        return new CoordinatorHost(server, storage, peers, listener, monitoring, grpc);
     }
 
     public async ValueTask DisposeAsync()
@@ -96,6 +115,7 @@ public sealed partial class CoordinatorHost : IAsyncDisposable
         await Monitoring.DisposeAsync();
         await _listener.DisposeAsync();
         await Server.DisposeAsync();
+        if (_peers is not null) await _peers.DisposeAsync();
         Server.Stats.Metrics.Dispose();
         _storage.Dispose();
     }
@@ -105,6 +125,9 @@ public sealed partial class CoordinatorHost : IAsyncDisposable
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Config: {Warning}")]
     private static partial void LogConfigWarning(ILogger log, string warning);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Joining the ensemble as server {Id} ({Address}, {Role}) of {Members} members")]
+    private static partial void LogJoining(ILogger log, long id, string address, int members, string role);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Listening for clients on {EndPoint}")]
     private static partial void LogListening(ILogger log, string endPoint);

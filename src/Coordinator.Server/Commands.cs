@@ -1,5 +1,7 @@
 // Messages from network threads to the server loop; the loop is the only code that touches server state.
+using Coordinator.Consensus;
 using Coordinator.Jute.Records;
+using Coordinator.Server.Replication;
 
 namespace Coordinator.Server;
 
@@ -25,3 +27,12 @@ internal sealed record DurableCommand(long Zxid) : Command;
 
 /// <summary>From the log flusher: the log could not be written or synced.</summary>
 internal sealed record LogFailedCommand(Exception Error) : Command;
+
+/// <summary>From a peer link: a ZAB message.</summary>
+internal sealed record PeerCommand(long From, PeerMessage Message) : Command;
+
+/// <summary>From a peer link: forwarded client work (learner to leader) or its answer.</summary>
+internal sealed record ForwardCommand(long From, ForwardMessage Message) : Command;
+
+/// <summary>From the peer links: the link from this peer broke.</summary>
+internal sealed record PeerLostCommand(long Peer) : Command;

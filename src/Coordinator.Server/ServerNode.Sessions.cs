@@ -19,6 +19,11 @@ public sealed partial class ServerNode
         if (_clients.ContainsKey(c)) { c.Close("second connect request on one connection"); return; }
         var client = new ClientState(c);
         _clients[c] = client;
+        if (_replica is { IsServing: false })
+        {
+            Drop(client, "this server is not serving: it is electing a leader or syncing with one");
+            return;
+        }
         if (request.LastZxidSeen > Tree.LastProcessedZxid)
         {
             LogRefusedZxid(c.RemoteAddress, request.LastZxidSeen, Tree.LastProcessedZxid);
@@ -32,7 +37,7 @@ public sealed partial class ServerNode
             return;
         }
         long sessionId = request.SessionId;
-        if (!_sessions.Contains(sessionId) || !SessionPasswords.Matches(sessionId, request.Password))
+        if (SessionTimeout(sessionId) == 0 || !SessionPasswords.Matches(sessionId, request.Password))
         {
             // ZooKeeper answers an invalid or expired session with a zero timeout, which clients read as "expired".
             LogSessionRefused(SessionIds.Hex(sessionId), c.RemoteAddress);
@@ -40,14 +45,15 @@ public sealed partial class ServerNode
             Drop(client, "session expired or password wrong");
             return;
         }
-        _sessions.Touch(sessionId, NowMs);
+        TouchSession(sessionId);
         if (_bySession.TryGetValue(sessionId, out var previous) && previous != client)
         {
             Unbind(previous);
             Drop(previous, "its session moved to a new connection");
         }
-        Bind(client, sessionId, _sessions.TimeoutOf(sessionId));
-        Send(client, Packets.Record(new ConnectResponse(0, _sessions.TimeoutOf(sessionId), sessionId, SessionPasswords.For(sessionId), readOnly)));
+        int timeoutMs = SessionTimeout(sessionId);
+        Bind(client, sessionId, timeoutMs);
+        Send(client, Packets.Record(new ConnectResponse(0, timeoutMs, sessionId, SessionPasswords.For(sessionId), readOnly)));
     }
 
     /// <summary>A new session is a txn like any write: the client hears of it once it is durable.</summary>
@@ -60,16 +66,23 @@ public sealed partial class ServerNode
         }
         int timeout = Math.Clamp(request.TimeoutMs, Settings.MinSessionTimeoutMs, Settings.MaxSessionTimeoutMs);
         long sessionId = _nextSessionId++;
-        _sessions.Add(sessionId, timeout, NowMs);
         Bind(client, sessionId, timeout);
         var slot = new ReplySlot();
         client.Replies.Enqueue(slot);
-        Propose(sessionId, 0, (int)OpCode.CreateSession, new CreateSessionTxn(timeout), _ =>
+        void Created()
         {
             LogSessionCreated(SessionIds.Hex(sessionId), timeout, client.Connection.RemoteAddress);
             slot.Packet = Packets.Record(new ConnectResponse(0, timeout, sessionId, SessionPasswords.For(sessionId), readOnly));
             Pump(client);
-        });
+        }
+        if (_replica is { IsLearner: true })
+        {
+            Forward(client, sessionId, 0, OpCode.CreateSession, Int32Bytes(timeout),
+                outcome => { if (outcome.Result is not null) Created(); else Drop(client, "the leader refused the new session"); });
+            return;
+        }
+        _sessions.Add(sessionId, timeout, NowMs);
+        Propose(sessionId, 0, (int)OpCode.CreateSession, new CreateSessionTxn(timeout), _ => Created());
     }
 
     private void Bind(ClientState client, long sessionId, int timeoutMs)
@@ -106,13 +119,20 @@ public sealed partial class ServerNode
         client.CloseRequested = true;
         var slot = new ReplySlot { AfterSend = () => Drop(client, "client closed its session") };
         client.Replies.Enqueue(slot);
-        ProposeCloseSession(client.SessionId, command.Header.Xid, result =>
+        void Closed(long zxid)
         {
             Unbind(client);
-            slot.Packet = Packets.Reply(new ReplyHeader(command.Header.Xid, result.Zxid, 0), null);
-            RecordLatency(command, result.Zxid);
+            slot.Packet = Packets.Reply(new ReplyHeader(command.Header.Xid, zxid, 0), null);
+            RecordLatency(command, zxid);
             Pump(client);
-        });
+        }
+        if (_replica is { IsLearner: true })
+        {
+            Forward(client, client.SessionId, command.Header.Xid, OpCode.CloseSession, [],
+                outcome => Closed(outcome.Result?.Zxid ?? Tree.LastProcessedZxid));
+            return;
+        }
+        ProposeCloseSession(client.SessionId, command.Header.Xid, result => Closed(result.Zxid));
     }
 
     /// <summary>Ends a session: its ephemerals (as prepared writes will leave them) are deleted by the txn.</summary>
@@ -125,8 +145,19 @@ public sealed partial class ServerNode
 
     private void HandleTick()
     {
+        CatchUpWithFlusher();
         TakeSnapshotIfDue();
         long now = NowMs;
+        if (_replica is not null)
+        {
+            _replica.Tick();
+            // Only the leader expires sessions and removes containers; a learner reports its sessions' activity.
+            if (!_replica.IsLeader)
+            {
+                if (_replica.IsLearner) ReportTouches(now);
+                return;
+            }
+        }
         foreach (var sessionId in _sessions.TakeExpired(now))
         {
             LogSessionExpired(SessionIds.Hex(sessionId));

@@ -7,6 +7,7 @@ using Coordinator.Jute.Records;
 using Coordinator.Server.Changes;
 using Coordinator.Server.Configuration;
 using Coordinator.Server.Pipeline;
+using Coordinator.Server.Replication;
 using Coordinator.Server.Sessions;
 using Coordinator.StateMachine;
 using Coordinator.StateMachine.Watches;
@@ -34,7 +35,11 @@ public sealed partial class ServerNode : IAsyncDisposable
     private readonly Preprocessor _prep;
     private readonly ReadProcessor _reads;
     private readonly LogFlusher _flusher;
-    private readonly CommitPipeline _pipeline;
+    private readonly ICommitLog _pipeline;
+
+    /// <summary>ZAB and the peer links when this node is in an ensemble; null when standalone.</summary>
+    private readonly Replica? _replica;
+    private readonly IPeerNetwork? _network;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stop = new();
@@ -51,8 +56,9 @@ public sealed partial class ServerNode : IAsyncDisposable
     /// <param name="txnLog">Where txns are made durable before they are applied; none keeps nothing (tests).</param>
     /// <param name="initialTree">The tree recovered from disk, with its sessions; a fresh tree when null.</param>
     /// <param name="snapshotter">Takes a snapshot every snapCount txns or so; none takes none.</param>
+    /// <param name="replication">Set for a member of an ensemble (server.N lines): its peer links and durable ZAB state.</param>
     public ServerNode(ServerSettings settings, ILogger<ServerNode> log, TimeProvider? time = null, ITxnLog? txnLog = null,
-        DataTree? initialTree = null, ISnapshotter? snapshotter = null, Random? random = null)
+        DataTree? initialTree = null, ISnapshotter? snapshotter = null, Random? random = null, ReplicationSetup? replication = null)
     {
         Settings = settings;
         _log = log;
@@ -70,18 +76,28 @@ public sealed partial class ServerNode : IAsyncDisposable
         // Only the gRPC API reads the window; without it nothing is recorded.
         if (settings.GrpcPort is not null) Tree.Changed = Changes.Record;
         _sessions = new SessionTracker(settings.TickTimeMs);
+        // Never blocking: the loop may be waiting for the flusher (replication steps); ticks catch a dropped report.
         _flusher = new LogFlusher(txnLog ?? NullTxnLog.Instance,
-            durable: zxid => Post(new DurableCommand(zxid)),
-            failed: e => Post(new LogFailedCommand(e)),
+            durable: zxid => _commands.Writer.TryWrite(new DurableCommand(zxid)),
+            failed: e => _commands.Writer.TryWrite(new LogFailedCommand(e)),
             syncedMs: ms =>
             {
                 Stats.Metrics.FsyncTime.Record(ms);
                 Stats.Fsyncs.Record(ms);
             });
-        _pipeline = new CommitPipeline(Tree, _prep, _flusher, AfterApply);
+        if (replication is null)
+        {
+            _pipeline = new CommitPipeline(Tree, _prep, _flusher, AfterApply);
+            // Recovered sessions get a full timeout from now to reconnect, as in ZooKeeper after a restart.
+            foreach (var (sessionId, timeoutMs) in Tree.Sessions) _sessions.Add(sessionId, timeoutMs, NowMs);
+        }
+        else
+        {
+            _network = replication.Network;
+            _replica = CreateReplica(replication, log);
+            _pipeline = _replica;
+        }
         _nextSessionId = SessionIds.Initial(settings.ServerId, _time.GetUtcNow().ToUnixTimeMilliseconds());
-        // Recovered sessions get a full timeout from now to reconnect, as in ZooKeeper after a restart.
-        foreach (var (sessionId, timeoutMs) in Tree.Sessions) _sessions.Add(sessionId, timeoutMs, NowMs);
         StartedAt = _time.GetUtcNow();
     }
 
@@ -93,7 +109,8 @@ public sealed partial class ServerNode : IAsyncDisposable
     public ChangeWindow Changes { get; }
     public DateTimeOffset StartedAt { get; }
     internal IReadOnlyCollection<ClientState> Clients => _clients.Values;
-    public int SessionCount => _sessions.Count;
+    /// <summary>Live sessions: the ensemble's (the tree's table) on a member, the tracked ones when standalone.</summary>
+    public int SessionCount => _replica is null ? _sessions.Count : Tree.Sessions.Count;
     public long LastZxid => Tree.LastProcessedZxid;
 
     /// <summary>Writes logged or waiting for the log, not yet applied.</summary>
@@ -107,8 +124,14 @@ public sealed partial class ServerNode : IAsyncDisposable
     public void Start()
     {
         _flusher.Start();
+        if (_replica is not null)
+        {
+            // The core starts on the loop (its first election's votes go out from there), before any peer message.
+            _commands.Writer.TryWrite(new QueryCommand(_ => _replica.Start()));
+            _network!.Start(ReceiveFromPeer, id => Post(new PeerLostCommand(id)));
+        }
         _loop = Task.Factory.StartNew(RunAsync, TaskCreationOptions.LongRunning).Unwrap();
-        var period = TimeSpan.FromMilliseconds(Math.Max(10, Settings.TickTimeMs / 2));
+        var period = TimeSpan.FromMilliseconds(_replica is null ? Math.Max(10, Settings.TickTimeMs / 2) : ZabTickMs(Settings));
         _ticker = _time.CreateTimer(_ => _commands.Writer.TryWrite(new TickCommand()), null, period, period);
     }
 
@@ -132,7 +155,8 @@ public sealed partial class ServerNode : IAsyncDisposable
         if (!_commands.Writer.TryWrite(command))
         {
             try { _commands.Writer.WriteAsync(command, _stop.Token).AsTask().Wait(); }
-            catch (Exception e) when (e is OperationCanceledException or AggregateException or ChannelClosedException) { }
+            // A node that is stopping drops what still arrives (peer frames can come in until the host closes the links).
+            catch (Exception e) when (e is OperationCanceledException or AggregateException or ChannelClosedException or ObjectDisposedException) { }
         }
     }
 
@@ -188,7 +212,7 @@ public sealed partial class ServerNode : IAsyncDisposable
         switch (command)
         {
             case RequestCommand r: HandleRequest(r); break;
-            case DurableCommand d: _pipeline.OnDurable(d.Zxid); break;
+            case DurableCommand d: HandleDurable(d.Zxid); break;
             case ConnectCommand c: HandleConnect(c); break;
             case AuthCommand a: HandleAuth(a); break;
             case SetWatchesCommand s: HandleSetWatches(s); break;
@@ -196,6 +220,9 @@ public sealed partial class ServerNode : IAsyncDisposable
             case TickCommand: HandleTick(); break;
             case QueryCommand q: q.Run(this); break;
             case LogFailedCommand f: HandleLogFailed(f.Error); break;
+            case PeerCommand p: _replica?.Step(p.From, p.Message); break;
+            case ForwardCommand f: HandleForwardMessage(f.From, f.Message); break;
+            case PeerLostCommand l: _replica?.PeerLost(l.Peer); break;
         }
     }
 
@@ -297,8 +324,11 @@ public sealed partial class ServerNode : IAsyncDisposable
             HandleLogFailed(new IOException($"the log refused txn 0x{_pipeline.NextZxid:x}: it has stopped"));
     }
 
-    /// <summary>False while the log has failed or is full: writes then get an error instead of a zxid.</summary>
-    private bool CanPropose => !LogFailed && !_pipeline.IsFull;
+    /// <summary>
+    /// False while the log has failed or is full (or, on a leader, ZAB takes no proposal now): writes then get an
+    /// error instead of a zxid. A learner forwards writes, so only its own log failing stops them.
+    /// </summary>
+    private bool CanPropose => !LogFailed && (_replica is { IsLearner: true } || !_pipeline.IsFull);
 
     /// <summary>Why the transaction log stopped (disk full, fsync failed), or null while it works. Read on the loop.</summary>
     public string? LogFailure { get; private set; }
@@ -326,7 +356,7 @@ public sealed partial class ServerNode : IAsyncDisposable
     {
         if (Client(command.Connection) is not { SessionId: not 0, Closing: false, CloseRequested: false } client) return;
         var header = command.Header;
-        _sessions.Touch(client.SessionId, NowMs);
+        TouchSession(client.SessionId);
         Stats.PacketsReceived++;
         switch (command.Request)
         {
@@ -348,9 +378,15 @@ public sealed partial class ServerNode : IAsyncDisposable
                 LogUndecodable((OpCode)header.Type, command.Connection.RemoteAddress, bad.Reason);
                 ReplyError(client, command, ErrorCode.MarshallingError);
                 return;
+            case PathRequest { Op: OpCode.Sync } when _replica is not null:
+                HandleSync(client, command);
+                return;
             case var request when ReadProcessor.IsRead(request.Op):
                 if (client.Replies.Count == 0) Send(client, AnswerRead(client, command));
                 else client.Replies.Enqueue(new ReplySlot { DeferredRead = command });
+                return;
+            case var request when _replica is { IsLearner: true }:
+                ForwardWrite(client, command, request);
                 return;
             case var request:
                 HandleWrite(client, command, request);
@@ -386,15 +422,18 @@ public sealed partial class ServerNode : IAsyncDisposable
         }
         var slot = new ReplySlot();
         client.Replies.Enqueue(slot);
-        Propose(client.SessionId, command.Header.Xid, prep.Type, prep.Txn, result =>
-        {
-            IRecord? body = request is MultiRequest ? Responses.Multi(result)
-                : result.Err == ErrorCode.Ok ? Responses.For(request.Op, result) : null;
-            int err = request is MultiRequest ? 0 : (int)result.Err;
-            slot.Packet = Packets.Reply(new ReplyHeader(command.Header.Xid, result.Zxid, err), body);
-            RecordLatency(command, result.Zxid);
-            Pump(client);
-        });
+        Propose(client.SessionId, command.Header.Xid, prep.Type, prep.Txn, result => Answer(client, slot, command, request, result));
+    }
+
+    /// <summary>Fills a write's reply slot from its applied txn and sends what is ready.</summary>
+    private void Answer(ClientState client, ReplySlot slot, RequestCommand command, Request request, ProcessTxnResult result)
+    {
+        IRecord? body = request is MultiRequest ? Responses.Multi(result)
+            : result.Err == ErrorCode.Ok ? Responses.For(request.Op, result) : null;
+        int err = request is MultiRequest ? 0 : (int)result.Err;
+        slot.Packet = Packets.Reply(new ReplyHeader(command.Header.Xid, result.Zxid, err), body);
+        RecordLatency(command, result.Zxid);
+        Pump(client);
     }
 
     private void RecordLatency(RequestCommand command, long zxid)

@@ -14,6 +14,12 @@ internal sealed class AclInterner
     private IReadOnlyList<Acl>? _lastSeen;
     private IReadOnlyList<Acl>? _lastInterned;
 
+    public void Clear()
+    {
+        _lists.Clear();
+        _lastSeen = _lastInterned = null;
+    }
+
     public IReadOnlyList<Acl> Intern(IReadOnlyList<Acl> acl)
     {
         if (_lastInterned is not null && (ReferenceEquals(acl, _lastSeen) || ReferenceEquals(acl, _lastInterned))) return _lastInterned;

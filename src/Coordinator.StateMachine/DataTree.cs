@@ -341,6 +341,32 @@ public sealed class DataTree
         IndexOwner(path, node.EphemeralOwner, add: true);
     }
 
+    /// <summary>
+    /// Takes over everything <paramref name="source"/> holds (a learner installing its leader's snapshot): nodes,
+    /// sessions, ephemerals, containers, TTL nodes, size and zxid. Watches and the <see cref="Changed"/> hook stay
+    /// this tree's; nothing fires. <paramref name="source"/> must not be used afterwards (its nodes move here).
+    /// </summary>
+    public void ReplaceWith(DataTree source)
+    {
+        _nodes.Clear();
+        _acls.Clear();
+        foreach (var (path, node) in source._nodes)
+        {
+            node.Acl = _acls.Intern(node.Acl);
+            _nodes[path] = node;
+        }
+        _ephemerals.Clear();
+        foreach (var (owner, paths) in source._ephemerals) _ephemerals[owner] = paths;
+        _containers.Clear();
+        _containers.UnionWith(source._containers);
+        _ttls.Clear();
+        _ttls.UnionWith(source._ttls);
+        _sessions.Clear();
+        foreach (var (id, timeout) in source._sessions) _sessions[id] = timeout;
+        ApproximateDataSize = source.ApproximateDataSize;
+        LastProcessedZxid = source.LastProcessedZxid;
+    }
+
     /// <summary>Adds a session read from a snapshot to the sessions table.</summary>
     public void RestoreSession(long sessionId, int timeoutMs) => _sessions[sessionId] = timeoutMs;
 

@@ -90,6 +90,16 @@ public sealed class Preprocessor(DataTree tree, PrepSettings settings)
         }
     }
 
+    /// <summary>
+    /// Forgets every change prepared but not applied (a leader that lost its quorum: its proposals may never be
+    /// applied, and the next leader's txns are prepared elsewhere).
+    /// </summary>
+    public void DiscardOutstanding()
+    {
+        _outstanding.Clear();
+        _outstandingOrder.Clear();
+    }
+
     /// <summary>The tree has applied every txn up to <paramref name="zxid"/>: their outstanding changes are now in it.</summary>
     public void Applied(long zxid)
     {

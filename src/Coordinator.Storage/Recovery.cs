@@ -19,6 +19,19 @@ public sealed record RecoveredState(
     int TxnsReplayed,
     IReadOnlyList<RecoveryWarning> Warnings);
 
+/// <summary>
+/// What a replicated node starts from: the tree as of its newest snapshot (not replayed), the txns logged after
+/// it (proposals, in zxid order, not applied), the last logged zxid and the epoch files.
+/// </summary>
+public sealed record ReplicaState(
+    DataTree Tree,
+    long SnapshotZxid,
+    string? SnapshotFile,
+    IReadOnlyList<TxnEntry> LogAfterSnapshot,
+    long LastLoggedZxid,
+    Epochs Epochs,
+    IReadOnlyList<RecoveryWarning> Warnings);
+
 public static class Recovery
 {
     /// <summary>ZooKeeper looks at no more than this many of the newest snapshots before giving up (FileSnap).</summary>
@@ -35,6 +48,48 @@ public static class Recovery
     /// </summary>
     public static RecoveredState Load(IStorageDevice device, string dataDir, string dataLogDir)
     {
+        var (snapshot, tree, logFolder, warnings) = LoadSnapshot(device, dataDir, dataLogDir);
+        long startZxid = snapshot?.Zxid ?? 0;
+        var digestCheck = DigestCheck.From(snapshot, warnings);
+        int replayed = 0;
+        var last = ReadLogAfter(device, logFolder, startZxid, warnings, entry =>
+        {
+            tree.Apply(entry.Header, ForReplay(entry.Txn, entry.Header, tree));
+            replayed++;
+        });
+        long lastZxid = Math.Max(startZxid, last?.Header.Zxid ?? 0);
+        digestCheck.CheckEnd(lastZxid, last, tree);
+        tree.RestoreLastProcessedZxid(lastZxid);
+        return new RecoveredState(tree, lastZxid, snapshot?.File, replayed, warnings);
+    }
+
+    /// <summary>
+    /// Loads a replicated node's directories without replaying its log: under ZAB the txns logged after the
+    /// newest snapshot are proposals not known to be committed, which the ZAB core applies once a leader shows
+    /// they are, or truncates. Returns the tree as of the newest sound snapshot (an empty tree at zxid 0 without
+    /// one), the logged txns after it in zxid order, and the epoch files (<see cref="EpochFiles.Read"/>, derived
+    /// from the last logged zxid when missing). Snapshot fallback, torn-tail repair, overlap handling, checks and
+    /// warnings are those of <see cref="Load(IStorageDevice, string, string)"/>. Entries are returned as logged: a
+    /// closeSession without its ephemeral list (from ZooKeeper before 3.6) is not expanded here.
+    /// </summary>
+    public static ReplicaState LoadForReplication(IStorageDevice device, string dataDir, string dataLogDir)
+    {
+        var (snapshot, tree, logFolder, warnings) = LoadSnapshot(device, dataDir, dataLogDir);
+        long snapshotZxid = snapshot?.Zxid ?? 0;
+        // Our snapshots are exact, so their digest describes the tree as loaded; a fuzzy one from ZooKeeper may not.
+        DigestCheck.From(snapshot, warnings).CheckEnd(snapshotZxid, null, tree);
+        tree.RestoreLastProcessedZxid(snapshotZxid);
+        var entries = new List<TxnEntry>();
+        var last = ReadLogAfter(device, logFolder, snapshotZxid, warnings, entries.Add);
+        long lastZxid = Math.Max(snapshotZxid, last?.Header.Zxid ?? 0);
+        var epochs = EpochFiles.Read(device, Path.Combine(dataDir, ZkFiles.VersionFolder), lastZxid);
+        return new ReplicaState(tree, snapshotZxid, snapshot?.File, entries, lastZxid, epochs, warnings);
+    }
+
+    /// <summary>The newest sound snapshot (null when none), the tree to start from, the log folder, and the warnings so far.</summary>
+    private static (Snapshot? Snapshot, DataTree Tree, string LogFolder, List<RecoveryWarning> Warnings) LoadSnapshot(
+        IStorageDevice device, string dataDir, string dataLogDir)
+    {
         string snapFolder = Path.Combine(dataDir, ZkFiles.VersionFolder);
         string logFolder = Path.Combine(dataLogDir, ZkFiles.VersionFolder);
         var snapshots = ListChecked(device, snapFolder, ZkFiles.SnapshotPrefix);
@@ -43,51 +98,38 @@ public static class Recovery
 
         var warnings = new List<RecoveryWarning>();
         var snapshot = LoadNewestSound(device, snapshots, warnings);
-        DataTree tree;
-        if (snapshot is not null)
-        {
-            tree = snapshot.Tree;
-        }
-        else
-        {
-            if (snapshots.Count > 0 || logs.Count > 0) CheckFullHistory(logs, snapshots.Count, warnings, logFolder);
-            tree = new DataTree();
-        }
-
-        long startZxid = snapshot?.Zxid ?? 0;
-        var digestCheck = DigestCheck.From(snapshot, warnings);
-        var reader = new TxnLogReader(device, logFolder);
-        var (replayed, last) = Replay(reader, tree, startZxid, warnings);
-        if (reader.TailDamage is { } damage)
-        {
-            reader.Truncate(damage);
-            warnings.Add(new RecoveryWarning($"torn tail of the newest log cut ({damage.Reason})", damage.File, damage.Offset));
-        }
-        long lastZxid = Math.Max(startZxid, last?.Header.Zxid ?? 0);
-        digestCheck.CheckEnd(lastZxid, last, tree);
-        tree.RestoreLastProcessedZxid(lastZxid);
-        return new RecoveredState(tree, lastZxid, snapshot?.File, replayed, warnings);
+        if (snapshot is not null) return (snapshot, snapshot.Tree, logFolder, warnings);
+        if (snapshots.Count > 0 || logs.Count > 0) CheckFullHistory(logs, snapshots.Count, warnings, logFolder);
+        return (null, new DataTree(), logFolder, warnings);
     }
 
-    private static (int Replayed, TxnEntry? Last) Replay(TxnLogReader reader, DataTree tree, long startZxid, List<RecoveryWarning> warnings)
+    /// <summary>
+    /// Hands each logged txn above <paramref name="startZxid"/> to <paramref name="next"/> once, in zxid order, and
+    /// cuts a torn tail of the newest log; returns the last txn handed on.
+    /// </summary>
+    private static TxnEntry? ReadLogAfter(IStorageDevice device, string logFolder, long startZxid, List<RecoveryWarning> warnings, Action<TxnEntry> next)
     {
-        int replayed = 0;
+        var reader = new TxnLogReader(device, logFolder);
         TxnEntry? last = null;
         long previous = startZxid;
         foreach (var logged in reader.ReadFrom(startZxid + 1))
         {
             var entry = logged.Entry;
             long zxid = entry.Header.Zxid;
-            // Overlapping files (ZooKeeper can leave them after a crash during a roll) repeat txns; apply each once.
+            // Overlapping files (ZooKeeper can leave them after a crash during a roll) repeat txns; take each once.
             if (zxid <= previous) continue;
             if (SameEpochGap(previous, zxid))
                 warnings.Add(new RecoveryWarning($"zxid jumps from 0x{previous:x} to 0x{zxid:x}: txns in between are missing", logged.File, logged.Offset));
-            tree.Apply(entry.Header, ForReplay(entry.Txn, entry.Header, tree));
+            next(entry);
             previous = zxid;
             last = entry;
-            replayed++;
         }
-        return (replayed, last);
+        if (reader.TailDamage is { } damage)
+        {
+            reader.Truncate(damage);
+            warnings.Add(new RecoveryWarning($"torn tail of the newest log cut ({damage.Reason})", damage.File, damage.Offset));
+        }
+        return last;
     }
 
     private static bool SameEpochGap(long previous, long zxid) => (previous >> 32) == (zxid >> 32) && zxid - previous > 1;

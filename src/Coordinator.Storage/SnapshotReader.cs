@@ -18,10 +18,26 @@ public static class SnapshotReader
     {
         if (!ZkFiles.TryParse(Path.GetFileName(path), ZkFiles.SnapshotPrefix, out long zxid))
             throw new StorageException("not a snapshot file name (snapshot.<hex zxid>)", path);
+        using var stream = Open(device, path);
+        return Read(stream, path, zxid);
+    }
+
+    /// <summary>
+    /// Parses snapshot bytes received from a leader (ZAB's SNAP) as the snapshot at <paramref name="zxid"/>,
+    /// checking them as <see cref="Read(IStorageDevice, string)"/> checks a file; <paramref name="label"/> names
+    /// them in errors. Throws <see cref="StorageException"/> when they are not a sound uncompressed snapshot.
+    /// </summary>
+    public static Snapshot Parse(byte[] bytes, long zxid, string label)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        return Read(stream, label, zxid);
+    }
+
+    private static Snapshot Read(Stream stream, string path, long zxid)
+    {
         var input = default(SnapshotInput);
         try
         {
-            using var stream = Open(device, path);
             input = new SnapshotInput(stream);
             var (tree, digest) = ReadBody(input);
             tree.RestoreLastProcessedZxid(zxid);
@@ -40,7 +56,7 @@ public static class SnapshotReader
 
     /// <summary>
     /// The cheap check ZooKeeper makes before choosing a snapshot: an uncompressed snapshot ends with the seal's
-    /// "/" string (length 1, then '/'). A full <see cref="Read"/> still verifies everything.
+    /// "/" string (length 1, then '/'). A full <see cref="Read(IStorageDevice, string)"/> still verifies everything.
     /// </summary>
     public static bool LooksComplete(IStorageDevice device, string path)
     {

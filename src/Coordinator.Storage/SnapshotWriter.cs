@@ -47,29 +47,53 @@ public static class SnapshotWriter
         long zxid = image.Zxid;
         string temp = Path.Combine(folder, ZkFiles.TempSnapshotName(zxid));
         string final = Path.Combine(folder, ZkFiles.SnapshotName(zxid));
-        // Sorted in place: the image is a copy made for this write (a second copy would cost ~90 MB per million znodes).
-        var nodes = image.Nodes;
-        nodes.Sort(static (x, y) => PreOrderComparer.Instance.Compare(x.Path, y.Path));
-        var aclIds = AssignAclIds(nodes);
         using (var output = new SnapshotOutput(device.Create(temp)))
         {
-            WriteHeaderAndSessions(output, image.Sessions);
-            WriteAclCache(output, aclIds);
-            foreach (ref readonly var node in image.Nodes) WriteNode(output, node, aclIds);
-            output.WriteString(SnapshotFormat.EndMarker);
-            Seal(output);
-            output.WriteLong(zxid);
-            output.WriteInt(TreeDigest.Version);
-            // Before any txn ZooKeeper writes an empty digest (zxid 0, digest 0) and ignores it on load; doing
-            // the same keeps a fresh tree's snapshot.0 byte-identical to ZooKeeper's.
-            output.WriteLong(zxid > 0 ? image.Digest() : 0);
-            Seal(output);
+            WriteImage(output, image);
             output.Sync();
         }
         // Only a complete, synced snapshot gets a name ZooKeeper (and Recovery) will look at.
         device.Move(temp, final);
         device.SyncDirectory(folder);
         return final;
+    }
+
+    /// <summary>
+    /// The bytes a snapshot file of <paramref name="tree"/> at its last processed zxid holds, for sending to a
+    /// learner (ZAB's SNAP); the caller owns the tree. Limited to what one array holds (about 2 GB).
+    /// </summary>
+    public static byte[] Serialize(DataTree tree) => Serialize(SnapshotImage.Capture(tree, tree.LastProcessedZxid));
+
+    /// <summary>The bytes <see cref="Write(IStorageDevice, string, SnapshotImage)"/> would put in the file; sorts the image's nodes in place.</summary>
+    public static byte[] Serialize(SnapshotImage image)
+    {
+        var file = new MemoryFile();
+        using (var output = new SnapshotOutput(file))
+        {
+            WriteImage(output, image);
+            output.Sync();
+        }
+        return file.ToArray();
+    }
+
+    private static void WriteImage(SnapshotOutput output, SnapshotImage image)
+    {
+        long zxid = image.Zxid;
+        // Sorted in place: the image is a copy made for this write (a second copy would cost ~90 MB per million znodes).
+        var nodes = image.Nodes;
+        nodes.Sort(static (x, y) => PreOrderComparer.Instance.Compare(x.Path, y.Path));
+        var aclIds = AssignAclIds(nodes);
+        WriteHeaderAndSessions(output, image.Sessions);
+        WriteAclCache(output, aclIds);
+        foreach (ref readonly var node in image.Nodes) WriteNode(output, node, aclIds);
+        output.WriteString(SnapshotFormat.EndMarker);
+        Seal(output);
+        output.WriteLong(zxid);
+        output.WriteInt(TreeDigest.Version);
+        // Before any txn ZooKeeper writes an empty digest (zxid 0, digest 0) and ignores it on load; doing
+        // the same keeps a fresh tree's snapshot.0 byte-identical to ZooKeeper's.
+        output.WriteLong(zxid > 0 ? image.Digest() : 0);
+        Seal(output);
     }
 
     private static void WriteHeaderAndSessions(SnapshotOutput output, IReadOnlyList<KeyValuePair<long, int>> sessions)
@@ -133,5 +157,31 @@ public static class SnapshotWriter
             if (!ids.ContainsKey(node.Acl)) ids[node.Acl] = next++;
         }
         return ids;
+    }
+}
+
+/// <summary>An in-memory <see cref="IDeviceFile"/> for <see cref="SnapshotWriter.Serialize(SnapshotImage)"/>: sequential writes into a growing buffer.</summary>
+internal sealed class MemoryFile : IDeviceFile
+{
+    private readonly MemoryStream _stream = new();
+
+    public long Length => _stream.Length;
+
+    public void Write(long offset, ReadOnlySpan<byte> bytes)
+    {
+        _stream.Position = offset;
+        _stream.Write(bytes);
+    }
+
+    public void SetLength(long length) => _stream.SetLength(length);
+
+    public void Sync()
+    {
+    }
+
+    public byte[] ToArray() => _stream.ToArray();
+
+    public void Dispose()
+    {
     }
 }

@@ -132,6 +132,18 @@ public sealed class TxnLogWriter : IDisposable
         CurrentFile = null;
     }
 
+    /// <summary>
+    /// Flushes and closes the current file, then continues after <paramref name="lastZxid"/>: for when the log was
+    /// truncated or replaced on disk under the writer (ZAB's TRUNC and SNAP). The next append starts a new file
+    /// named after its own zxid and may be any zxid above <paramref name="lastZxid"/>.
+    /// </summary>
+    public void RestartAfter(long lastZxid)
+    {
+        Roll();
+        _lastAppendedZxid = lastZxid;
+        DurableZxid = Math.Min(DurableZxid, lastZxid);
+    }
+
     /// <summary>The error that stopped the log (disk full, fsync failed), or null while it works.</summary>
     private Exception? _failure;
 

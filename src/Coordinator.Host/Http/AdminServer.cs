@@ -4,7 +4,7 @@
 // GET /commands/<name or alias>?key=value answers the command's JSON with HTTP 200, also for an unknown name
 // (its "error" field says so); other methods get 405, other paths 404. Health endpoints are ours, for
 // orchestrators: live is 200 while this process serves HTTP; ready is 200 while the server loop answers within
-// ReadyTimeout and its transaction log works (standalone; with an ensemble it will also require being in a quorum and caught up).
+// ReadyTimeout, its transaction log works and, in an ensemble, it is in a quorum (leading, or synced with its leader).
 using System.Text;
 using System.Text.Json;
 using Coordinator.Server;
@@ -95,9 +95,11 @@ internal sealed partial class AdminServer
         timeout.CancelAfter(ReadyTimeout);
         bool answered;
         string? logFailure = null;
+        string mode = "standalone";
+        bool serving = true;
         try
         {
-            logFailure = await _node.QueryAsync(node => node.LogFailure, timeout.Token);
+            (logFailure, mode, serving) = await _node.QueryAsync(node => (node.LogFailure, node.Mode, node.IsServing), timeout.Token);
             answered = true;
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
@@ -108,13 +110,14 @@ internal sealed partial class AdminServer
         {
             answered = false;
         }
-        if (answered && logFailure is null)
+        if (answered && logFailure is null && serving)
         {
-            await HttpAnswers.Text(context, StatusCodes.Status200OK, "application/json", "{\"status\": \"ready\", \"mode\": \"standalone\"}");
+            await HttpAnswers.Text(context, StatusCodes.Status200OK, "application/json", $"{{\"status\": \"ready\", \"mode\": \"{mode}\"}}");
             return;
         }
         string reason = logFailure is not null ? $"the transaction log failed ({logFailure}): read-only until restart"
-            : $"the server loop did not answer within {ReadyTimeout.TotalMilliseconds} ms";
+            : !answered ? $"the server loop did not answer within {ReadyTimeout.TotalMilliseconds} ms"
+            : "not in a quorum: electing a leader or syncing with one";
         LogNotReady(reason);
         await HttpAnswers.Text(context, StatusCodes.Status503ServiceUnavailable, "application/json",
             $"{{\"status\": \"not_ready\", \"reason\": {JsonSerializer.Serialize(reason)}}}");

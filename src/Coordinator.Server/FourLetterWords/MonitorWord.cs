@@ -8,7 +8,8 @@
 // summaries): benchmarks read fsyncs per second from zk_cnt_fsynctime on either server.
 // Not printed: the hundreds of other internal counters and summaries (commit processor queues, JVM pause
 // percentiles, ...) that describe ZooKeeper's own pipeline stages, which this server does not have; leader-only
-// gauges (zk_followers, zk_synced_followers, ...), since only standalone mode exists; quota gauges.
+// quota gauges. The leader adds zk_learners, zk_synced_followers, zk_synced_non_voting_followers and
+// zk_synced_observers (the ones ZooKeeper's own monitoring templates read).
 // Gauges kept for tools but not measured yet: zk_auth_failed_count (0) and the client response sizes (-1, which
 // ZooKeeper also prints before it has sent a response).
 using System.Text;
@@ -19,6 +20,7 @@ internal static class MonitorWord
 {
     public static string Mntr(ServerNode node, WordInputs input)
     {
+        if (!node.IsServing) return StatWords.NotServing;
         var s = node.Stats;
         var tree = node.Tree;
         var facts = input.Facts;
@@ -28,7 +30,7 @@ internal static class MonitorWord
         void Count(string key, long value) => Line(key, WordFormat.Number(value));
 
         Line("zk_version", input.Version);
-        Line("zk_server_state", StatWords.ServerMode);
+        Line("zk_server_state", node.Mode);
         Count("zk_ephemerals_count", tree.EphemeralCount);
         Count("zk_num_alive_connections", node.Clients.Count);
         Line("zk_avg_latency", WordFormat.Average(s.AvgLatencyMs));
@@ -60,6 +62,13 @@ internal static class MonitorWord
         Count("zk_max_fsynctime", fsyncs.MaxMs);
         Count("zk_cnt_fsynctime", fsyncs.Count);
         Count("zk_sum_fsynctime", fsyncs.SumMs);
+        if (node.Zab?.Learners is { } learners)
+        {
+            Count("zk_learners", learners.Learners);
+            Count("zk_synced_followers", learners.SyncedFollowers);
+            Count("zk_synced_non_voting_followers", 0);
+            Count("zk_synced_observers", learners.SyncedObservers);
+        }
         return text.ToString();
     }
 }

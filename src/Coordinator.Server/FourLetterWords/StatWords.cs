@@ -2,7 +2,9 @@
 //
 // Formats (every line ends in "\n"):
 //   srvr  "Zookeeper version: <v>", "Latency min/avg/max: <min>/<avg>/<max>", "Received: <n>", "Sent: <n>",
-//         "Connections: <n>", "Outstanding: <n>", "Zxid: 0x<hex>", "Mode: standalone", "Node count: <n>".
+//         "Connections: <n>", "Outstanding: <n>", "Zxid: 0x<hex>", "Mode: <standalone|leader|follower|observer>",
+//         "Node count: <n>"; a member of an ensemble that is not serving (electing, syncing) answers only
+//         ZooKeeper's "This ZooKeeper instance is not currently serving requests".
 //         The average keeps a fraction ("0.0", "5.8235"); min is 0 until the first request.
 //   stat  srvr with a "Clients:" block after the version line: one brief connection line each, then a blank line.
 //   cons  one line per connection, then a blank line. A line is " /<ip>:<port>[1](queued=..,recved=..,sent=..)" in
@@ -38,8 +40,12 @@ internal static class StatWords
 
     public static string Stat(ServerNode node, WordInputs input) => Summary(node, input, withClients: true);
 
+    /// <summary>What ZooKeeper answers to srvr, stat and mntr while it is not serving (looking for a leader, syncing).</summary>
+    public const string NotServing = "This ZooKeeper instance is not currently serving requests\n";
+
     private static string Summary(ServerNode node, WordInputs input, bool withClients)
     {
+        if (!node.IsServing) return NotServing;
         var s = node.Stats;
         var text = new StringBuilder();
         text.Append("Zookeeper version: ").Append(input.Version).Append('\n');
@@ -56,13 +62,10 @@ internal static class StatWords
         text.Append("Connections: ").Append(WordFormat.Number(node.Clients.Count)).Append('\n');
         text.Append("Outstanding: ").Append(WordFormat.Number(node.QueuedCommandCount)).Append('\n');
         text.Append("Zxid: ").Append(WordFormat.Hex(node.LastZxid)).Append('\n');
-        text.Append("Mode: ").Append(ServerMode).Append('\n');
+        text.Append("Mode: ").Append(node.Mode).Append('\n');
         text.Append("Node count: ").Append(WordFormat.Number(node.Tree.NodeCount)).Append('\n');
         return text.ToString();
     }
-
-    /// <summary>The role stat and mntr print. Only standalone exists until consensus lands (then leader, follower, observer).</summary>
-    public const string ServerMode = "standalone";
 
     /// <summary>Packets sent to clients on the connections open now (see the file header for why not since start).</summary>
     /// <summary>Server-wide, so it never drops when a client leaves (exporters would read that as a reset).</summary>

@@ -96,7 +96,7 @@ internal static class AdminStateCommands
             ["data_dir_size"] = dataDirBytes,
             ["log_dir_size"] = logDirBytes,
             ["provider_null"] = false,
-            ["server_state"] = m.Text("server_state") ?? StatWords.ServerMode,
+            ["server_state"] = m.Text("server_state") ?? "standalone",
             ["last_processed_zxid"] = lastZxid,
             ["outstanding_requests"] = m.Long("outstanding_requests"),
             ["avg_latency"] = m.TryGetNumber("avg_latency", out double avg) ? avg : 0.0,

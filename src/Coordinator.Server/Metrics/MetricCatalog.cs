@@ -6,7 +6,8 @@
 //             synced_followers, synced_non_voting_followers, synced_observers, pending_syncs, leader_uptime.
 //   summaries ServerMetrics: readlatency and updatelatency (DetailLevel.ADVANCED: quantiles 0.5, 0.9, 0.99),
 //             fsynctime and election_time (DetailLevel.BASIC: quantile 0.5).
-// A standalone ZooKeeper registers no quorum gauges; neither do we until the ensemble exists.
+// A standalone ZooKeeper registers no quorum gauges; neither do we: an ensemble leader prints its learner gauges in
+// mntr only, for now.
 namespace Coordinator.Server.Metrics;
 
 public static class MetricCatalog

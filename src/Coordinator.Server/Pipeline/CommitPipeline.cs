@@ -9,7 +9,7 @@ namespace Coordinator.Server.Pipeline;
 /// runs each one's completion (which sends the response). Nothing is applied, so nothing is served, before it is
 /// on disk.
 /// </summary>
-internal sealed class CommitPipeline
+internal sealed class CommitPipeline : ICommitLog
 {
     private sealed record Proposal(TxnHeader Header, Txn Txn, Action<ProcessTxnResult>? OnApplied);
 

@@ -11,8 +11,10 @@ public interface IPeerNetwork : IAsyncDisposable
     /// <summary>
     /// Starts listening for peers and connecting to them. <paramref name="receive"/> gets (sender id, frame) for each
     /// frame that arrives, on a network thread; it must not block for long (it posts to the server loop).
+    /// <paramref name="lost"/> gets a peer's id when its link to us breaks (it closed, or its process died): a
+    /// follower then looks for a new leader at once instead of waiting syncLimit ticks.
     /// </summary>
-    void Start(Action<long, byte[]> receive);
+    void Start(Action<long, byte[]> receive, Action<long> lost);
 
     /// <summary>Queues a frame for a peer and returns at once, never blocking the caller (the server loop).</summary>
     void Send(long to, byte[] frame);

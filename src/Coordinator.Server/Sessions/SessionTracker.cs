@@ -28,6 +28,8 @@ public sealed class SessionTracker(int tickMs)
 
     public void Remove(long sessionId) => _sessions.Remove(sessionId);
 
+    public void Clear() => _sessions.Clear();
+
     /// <summary>Sessions whose deadline has passed; they are removed from the tracker.</summary>
     public List<long> TakeExpired(long nowMs)
     {

@@ -241,6 +241,14 @@ public sealed class Simulation
         Count("crash");
         Trace($"crash node {node.Id}");
         node.Crash();
+        // The others' links to it break (as TCP reports a dead process), each noticed after its own delay.
+        foreach (var other in Nodes.Values.Where(n => n.Id != node.Id))
+        {
+            Schedule(Now + Random.Next(0, 50), () =>
+            {
+                if (other.Up) other.Run(p => p.PeerLost(node.Id));
+            });
+        }
         Schedule(Now + Random.Next(100, 1500), () =>
         {
             if (node.Up || !_faultsOn) return;
