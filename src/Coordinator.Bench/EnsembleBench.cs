@@ -109,12 +109,15 @@ internal static class EnsembleBench
 
     private static string Ratio(double coordinator, double zookeeper) => (coordinator / Math.Max(zookeeper, 0.001)).ToString("0.00", Ic);
 
-    /// <summary>The mean over the rounds that had a leader to kill; "n/a" when none had (standalone nodes).</summary>
+    /// <summary>The mean (min-max) over the rounds that had a leader to kill; "n/a" when none had (standalone nodes).</summary>
     private static string Seconds(List<FailoverResult?> runs, Func<FailoverResult, double> figure)
     {
         var values = runs.OfType<FailoverResult>().Select(figure).ToList();
         if (values.Count == 0) return "n/a (no leader)";
-        return values.Any(double.IsNaN) ? "not within 60 s" : values.Average().ToString("0.000", Ic);
+        if (values.Any(double.IsNaN)) return "not within 60 s";
+        // The spread matters here: one slow election among fast ones is the finding, and a mean hides it.
+        return values.Count == 1 ? values[0].ToString("0.000", Ic)
+            : string.Create(Ic, $"{values.Average():0.000} ({values.Min():0.000}-{values.Max():0.000})");
     }
 
     private static string SecondsRatio(List<FailoverResult?> coordinator, List<FailoverResult?> zookeeper, Func<FailoverResult, double> figure)
