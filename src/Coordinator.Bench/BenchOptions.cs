@@ -63,8 +63,8 @@ internal sealed class BenchOptions
           --changes N            writes every watcher sees in the --grpc fan-out (500)
           --value-bytes N        znode value size (100) --read-percent N  reads in the mixed workload (90)
           --duration S           seconds measured (5)   --warmup S     seconds before measuring (1)
-          --rounds N             rounds per server with --compare (2)
-          --zk-heap SIZE         Apache ZooKeeper's -Xmx with --compare (2g)
+          --rounds N             rounds per server with --compare or --ensemble (2)
+          --zk-heap SIZE         Apache ZooKeeper's -Xmx with --compare, per node with --ensemble (2g)
         """;
 
     public static BenchOptions Parse(string[] args)
