@@ -15,6 +15,10 @@ internal sealed class BenchConnection : IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Task _reader;
     private int _xid;
+    private long _lastZxid;
+
+    /// <summary>The zxid in the newest reply header: its high 32 bits are the epoch of the leader that committed it.</summary>
+    public long LastZxid => Volatile.Read(ref _lastZxid);
 
     /// <summary>Notifications (xid -1) seen, with the time each arrived.</summary>
     public Action<long>? OnNotification { get; set; }
@@ -103,6 +107,7 @@ internal sealed class BenchConnection : IAsyncDisposable
                 int err = BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(12));
                 if (xid == -1) { OnNotification?.Invoke(Stopwatch.GetTimestamp()); continue; }
                 if (xid < 0) continue;
+                Volatile.Write(ref _lastZxid, BinaryPrimitives.ReadInt64BigEndian(frame.AsSpan(4)));
                 (long, TaskCompletionSource<int> Done) p;
                 bool matched;
                 lock (_pending) matched = _pending.TryDequeue(out p);

@@ -24,6 +24,12 @@ internal sealed class BenchOptions
     public int ReadPercent { get; set; } = 90;
     public int Rounds { get; set; } = 2;
     public bool Compare { get; set; }
+
+    /// <summary>Nodes per ensemble (0: standalone servers); with --compare both servers run as ensembles of this size.</summary>
+    public int Ensemble { get; set; }
+
+    /// <summary>Whether --workloads was given (an ensemble run has its own default list).</summary>
+    public bool WorkloadsGiven { get; private set; }
     public bool Grpc { get; set; }
     public int Changes { get; set; } = 500;
     public string ZooKeeperHeap { get; set; } = "2g";
@@ -42,6 +48,10 @@ internal sealed class BenchOptions
           --server HOST:PORT     server to load (default 127.0.0.1:2181; ignored with --compare)
           --server-pid PID       report this process's CPU and RSS
           --compare              start Apache ZooKeeper 3.8 and Coordinator side by side, alternate A B A B, print ratios
+          --ensemble N           start N-node ensembles instead (Coordinator's; with --compare also ZooKeeper's, A B A B),
+                                 sessions round-robin over the nodes; workloads create,set,get,exists,mixed,failover by
+                                 default (any of create..multi, and failover: SIGKILL the leader under writes on every
+                                 node, time to the first write through a new leader and to every node serving again)
           --workloads a,b,c      create,set,get,exists,mixed,createdelete,multi,watch,churn (default), and restart
                                  watch: one writer, --watchers sessions watching one znode; notification latency
                                  churn: sessions connected and closed per second
@@ -53,8 +63,8 @@ internal sealed class BenchOptions
           --changes N            writes every watcher sees in the --grpc fan-out (500)
           --value-bytes N        znode value size (100) --read-percent N  reads in the mixed workload (90)
           --duration S           seconds measured (5)   --warmup S     seconds before measuring (1)
-          --rounds N             rounds per server with --compare (2)
-          --zk-heap SIZE         Apache ZooKeeper's -Xmx with --compare (2g)
+          --rounds N             rounds per server with --compare or --ensemble (2)
+          --zk-heap SIZE         Apache ZooKeeper's -Xmx with --compare, per node with --ensemble (2g)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -72,7 +82,8 @@ internal sealed class BenchOptions
                 case "--compare": o.Compare = true; break;
                 case "--grpc": o.Grpc = true; break;
                 case "--changes": o.Changes = Int(); break;
-                case "--workloads": o.Workloads = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries)]; break;
+                case "--workloads": o.Workloads = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries)]; o.WorkloadsGiven = true; break;
+                case "--ensemble": o.Ensemble = Int(); break;
                 case "--clients": o.ClientCounts = [.. Value().Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))]; break;
                 case "--znodes": o.Znodes = Int(); break;
                 case "--watchers": o.Watchers = Int(); break;
@@ -86,8 +97,14 @@ internal sealed class BenchOptions
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
+        if (o.Ensemble != 0 && o.Ensemble is < 2 or > 9) throw new ArgumentException("--ensemble needs 2 to 9 nodes");
+        if (o.Ensemble > 0 && !o.WorkloadsGiven) o.Workloads = ["create", "set", "get", "exists", "mixed", EnsembleBench.FailoverName];
         foreach (var w in o.Workloads)
-            if (Workload.All.All(x => x.Name != w) && !SpecialRuns.Names.Contains(w)) throw new ArgumentException($"unknown workload {w}");
+        {
+            if (o.Ensemble > 0 && Workload.All.All(x => x.Name != w) && w != EnsembleBench.FailoverName)
+                throw new ArgumentException($"workload {w} does not run on an ensemble (there: {string.Join(',', Workload.All.Select(x => x.Name))},{EnsembleBench.FailoverName})");
+            if (o.Ensemble == 0 && Workload.All.All(x => x.Name != w) && !SpecialRuns.Names.Contains(w)) throw new ArgumentException($"unknown workload {w}");
+        }
         return o;
     }
 }

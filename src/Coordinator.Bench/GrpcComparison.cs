@@ -21,7 +21,7 @@ internal static class GrpcComparison
             RunResult grpc;
             try
             {
-                grpc = await Runner.RunLanesAsync(o, w, doors.Select(d => (Func<Jute.Records.Request, Task<int>>)d.CallAsync).ToList(), server.Pid,
+                grpc = await Runner.RunLanesAsync(o, w, doors.Select(d => (Func<Jute.Records.Request, Task<int>>)d.CallAsync).ToList(), [server.Pid],
                     sequenceBase: 1_000_000_000_000L);
             }
             finally

@@ -18,18 +18,22 @@ internal sealed class Measurement
     public long Counted { get; private set; }
 
     /// <summary>Waits --warmup, then measures for --duration while the caller's workers run.</summary>
-    public async Task RunAsync(BenchOptions o, int? serverPid, Func<Task<long>>? counter = null)
+    public Task RunAsync(BenchOptions o, int? serverPid, Func<Task<long>>? counter = null) =>
+        RunAsync(o, serverPid is { } pid ? [pid] : [], counter);
+
+    /// <summary>As above for several server processes (an ensemble's nodes): CPU and RSS are summed over them.</summary>
+    public async Task RunAsync(BenchOptions o, IReadOnlyList<int> serverPids, Func<Task<long>>? counter = null)
     {
         await Task.Delay(TimeSpan.FromSeconds(o.WarmupSeconds));
         long counted0 = counter is null ? 0 : await counter();
-        double cpu0 = serverPid is { } p0 ? ProcessProbe.CpuSeconds(p0) : 0;
+        double cpu0 = serverPids.Sum(ProcessProbe.CpuSeconds);
         var clock = Stopwatch.StartNew();
         _measuring = true;
         await Task.Delay(TimeSpan.FromSeconds(o.DurationSeconds));
         _measuring = false;
         Seconds = clock.Elapsed.TotalSeconds;
         Counted = counter is null ? 0 : await counter() - counted0;
-        ServerCpuSeconds = serverPid is { } p1 ? ProcessProbe.CpuSeconds(p1) - cpu0 : 0;
-        ServerRssMiB = serverPid is { } p2 ? ProcessProbe.RssMiB(p2) : 0;
+        ServerCpuSeconds = serverPids.Sum(ProcessProbe.CpuSeconds) - cpu0;
+        ServerRssMiB = serverPids.Sum(ProcessProbe.RssMiB);
     }
 }

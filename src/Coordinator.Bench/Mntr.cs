@@ -31,4 +31,8 @@ internal static class Mntr
 
     /// <summary>Fsyncs of the txn log so far: the count of ZooKeeper's fsynctime summary.</summary>
     public static async Task<long> FsyncsAsync(string host, int port) => Long(await ReadAsync(host, port), "zk_cnt_fsynctime");
+
+    /// <summary>Fsyncs summed over several servers (an ensemble's nodes each fsync their own log).</summary>
+    public static async Task<long> FsyncsAsync(IReadOnlyList<(string Host, int Port)> servers) =>
+        (await Task.WhenAll(servers.Select(s => FsyncsAsync(s.Host, s.Port)))).Sum();
 }

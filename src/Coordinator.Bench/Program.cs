@@ -29,6 +29,11 @@ if (o.Grpc)
     await GrpcComparison.RunAsync(o, Environment.GetEnvironmentVariable("COORDINATOR_HOST_DLL") ?? Path.Combine(AppContext.BaseDirectory, "..", "server", "Coordinator.Host.dll"));
     return 0;
 }
+if (o.Ensemble > 0)
+{
+    await EnsembleBench.RunAsync(o, Environment.GetEnvironmentVariable("COORDINATOR_HOST_DLL") ?? Path.Combine(AppContext.BaseDirectory, "..", "server", "Coordinator.Host.dll"));
+    return 0;
+}
 if (!o.Compare)
 {
     if (o.Workloads.Contains("restart")) Console.WriteLine("restart needs --compare (the benchmark must start the servers to restart them); skipped");

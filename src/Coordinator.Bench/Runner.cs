@@ -27,14 +27,45 @@ internal static class Runner
         }
     }
 
-    public static async Task<RunResult> RunAsync(BenchOptions o, Workload w, string host, int port, int? serverPid, int clients)
+    /// <summary>
+    /// Setup through the first node of an ensemble, then waits (10 s at most) until every node sees the last znode:
+    /// a follower may apply the commit a moment after the node that took the writes answered.
+    /// </summary>
+    public static async Task SetupAsync(BenchOptions o, IReadOnlyList<(string Host, int Port)> nodes)
+    {
+        await SetupAsync(o, nodes[0].Host, nodes[0].Port);
+        var last = new PathWatchRequest(Coordinator.Jute.OpCode.Exists, $"{Workload.Root}/s/{o.Clients - 1}", false);
+        foreach (var (host, port) in nodes.Skip(1))
+        {
+            await using var c = await BenchConnection.OpenAsync(host, port, 30000, CancellationToken.None);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (await c.CallAsync(last) != 0)
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"{host}:{port} does not see the setup's znodes after 10 s");
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    public static Task<RunResult> RunAsync(BenchOptions o, Workload w, string host, int port, int? serverPid, int clients) =>
+        RunAsync(o, w, [(host, port)], serverPid is { } pid ? [pid] : [], clients);
+
+    /// <summary>
+    /// Runs a workload with its sessions spread round-robin over <paramref name="nodes"/> (session c on node c mod n, as
+    /// clients of an ensemble spread); CPU and RSS are summed over <paramref name="serverPids"/>, fsyncs over the nodes.
+    /// </summary>
+    public static async Task<RunResult> RunAsync(BenchOptions o, Workload w, IReadOnlyList<(string Host, int Port)> nodes, IReadOnlyList<int> serverPids, int clients)
     {
         o.NextRun();
         var connections = new BenchConnection[clients];
-        for (int c = 0; c < clients; c++) connections[c] = await BenchConnection.OpenAsync(host, port, 30000, CancellationToken.None);
+        for (int c = 0; c < clients; c++)
+        {
+            var (host, port) = nodes[c % nodes.Count];
+            connections[c] = await BenchConnection.OpenAsync(host, port, 30000, CancellationToken.None);
+        }
         try
         {
-            return await RunLanesAsync(o, w, connections.Select(c => (Func<Request, Task<int>>)c.CallAsync).ToList(), serverPid, mntrAt: (host, port));
+            return await RunLanesAsync(o, w, connections.Select(c => (Func<Request, Task<int>>)c.CallAsync).ToList(), serverPids, mntrAt: nodes);
         }
         finally
         {
@@ -47,9 +78,9 @@ internal static class Runner
     /// and wait for its result code (0 = ok). Measures after the warmup, for the duration.
     /// </summary>
     /// <param name="sequenceBase">Where lane numbering starts, so two runs of a creating workload in one process name different znodes.</param>
-    /// <param name="mntrAt">Where to read the server's fsync count (mntr) before and after, for write workloads.</param>
-    public static async Task<RunResult> RunLanesAsync(BenchOptions o, Workload w, IReadOnlyList<Func<Request, Task<int>>> clients, int? serverPid,
-        long sequenceBase = 0, (string Host, int Port)? mntrAt = null)
+    /// <param name="mntrAt">Where to read the servers' fsync counts (mntr, summed) before and after, for write workloads.</param>
+    public static async Task<RunResult> RunLanesAsync(BenchOptions o, Workload w, IReadOnlyList<Func<Request, Task<int>>> clients, IReadOnlyList<int> serverPids,
+        long sequenceBase = 0, IReadOnlyList<(string Host, int Port)>? mntrAt = null)
     {
         var histogram = new Histogram();
         long ops = 0, errors = 0;
@@ -83,7 +114,7 @@ internal static class Runner
             }
         }
         bool countFsyncs = w.Writes && mntrAt is not null;
-        await window.RunAsync(o, serverPid, countFsyncs ? () => Mntr.FsyncsAsync(mntrAt!.Value.Host, mntrAt.Value.Port) : null);
+        await window.RunAsync(o, serverPids, countFsyncs ? () => Mntr.FsyncsAsync(mntrAt!) : null);
         stop.Cancel();
         await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30));
         return new RunResult(w.Name, clients.Count, ops, window.Seconds, histogram.PercentileMs(50), histogram.PercentileMs(99),

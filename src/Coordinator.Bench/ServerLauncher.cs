@@ -1,4 +1,5 @@
 // Starts Apache ZooKeeper 3.8 (Debian) and Coordinator with equivalent standalone configs on free loopback ports.
+// EnsembleLauncher uses its pieces (config, process start, srvr Mode) for ensembles.
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -16,7 +17,7 @@ internal sealed partial class ServerLauncher : IAsyncDisposable
     {
         Name = name;
         _start = start;
-        _process = Start(start);
+        _process = ChildProcesses.Start(start);
         _dir = dir;
         Port = port;
     }
@@ -24,10 +25,8 @@ internal sealed partial class ServerLauncher : IAsyncDisposable
     /// <summary>Kills the server with SIGKILL and starts it again on the same data (it has not necessarily loaded it yet).</summary>
     public async Task KillAndStartAsync()
     {
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        _process.Dispose();
-        _process = Start(_start);
+        await ChildProcesses.KillAsync(_process);
+        _process = ChildProcesses.Start(_start);
     }
 
     public string Name { get; }
@@ -37,15 +36,25 @@ internal sealed partial class ServerLauncher : IAsyncDisposable
     public int GrpcPort { get; private init; }
     public int Pid => _process.Id;
 
-    private static int FreePort()
+    private static int FreePort() => FreePorts(1)[0];
+
+    /// <summary>Distinct free loopback ports: all are held open until every one is chosen, so none repeats.</summary>
+    public static int[] FreePorts(int count)
     {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            foreach (var l in listeners) l.Start();
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            foreach (var l in listeners) l.Stop();
+        }
     }
 
     /// <summary>Both servers get the same settings: tickTime 2000, forceSync on, every four-letter word allowed.</summary>
-    private static string Config(string dir, int port) => $"""
+    public static string Config(string dir, int port) => $"""
         tickTime=2000
         dataDir={dir}/data
         clientPort={port}
@@ -60,42 +69,42 @@ internal sealed partial class ServerLauncher : IAsyncDisposable
 
     public static async Task<ServerLauncher> StartZooKeeperAsync(string heap)
     {
-        string dir = Directory.CreateTempSubdirectory("bench-zk-").FullName;
+        string dir = ChildProcesses.CreateTempDir("bench-zk-");
         int port = FreePort();
-        File.WriteAllText(Path.Combine(dir, "zoo.cfg"), Config(dir, port).Replace("metricsProvider.httpPort=0\n", "").Replace("admin.serverPort=0\n", ""));
-        File.Copy("/etc/zookeeper/conf/log4j.properties", Path.Combine(dir, "log4j.properties"));
-        var psi = new ProcessStartInfo("java")
+        File.WriteAllText(Path.Combine(dir, "zoo.cfg"), ForZooKeeper(Config(dir, port)));
+        var launcher = new ServerLauncher("zookeeper", ZooKeeperProcess(dir, heap), dir, port);
+        await launcher.WaitServingAsync();
+        return launcher;
+    }
+
+    /// <summary>ZooKeeper has no such keys (it would log them as unknown system properties).</summary>
+    public static string ForZooKeeper(string config) =>
+        config.Replace("metricsProvider.httpPort=0\n", "").Replace("admin.serverPort=0\n", "");
+
+    /// <summary>Apache ZooKeeper (QuorumPeerMain) on <paramref name="dir"/>/zoo.cfg, with -Xmx<paramref name="heap"/>.</summary>
+    public static ProcessStartInfo ZooKeeperProcess(string dir, string heap)
+    {
+        File.Copy("/etc/zookeeper/conf/log4j.properties", Path.Combine(dir, "log4j.properties"), overwrite: true);
+        return new ProcessStartInfo("java")
         {
             ArgumentList = { $"-Xmx{heap}", "-Dzookeeper.root.logger=WARN,CONSOLE", "-cp", $"{dir}:/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-api.jar",
                 "org.apache.zookeeper.server.quorum.QuorumPeerMain", Path.Combine(dir, "zoo.cfg") },
-            RedirectStandardOutput = true, RedirectStandardError = true,
         };
-        var launcher = new ServerLauncher("zookeeper", psi, dir, port);
-        await launcher.WaitServingAsync();
-        return launcher;
     }
+
+    public static ProcessStartInfo CoordinatorProcess(string hostDll, string configPath) =>
+        new("dotnet") { ArgumentList = { hostDll, configPath } };
 
     public static async Task<ServerLauncher> StartCoordinatorAsync(string hostDll, bool grpc = false)
     {
-        string dir = Directory.CreateTempSubdirectory("bench-coord-").FullName;
+        string dir = ChildProcesses.CreateTempDir("bench-coord-");
         int port = FreePort();
         int grpcPort = grpc ? FreePort() : 0;
         File.WriteAllText(Path.Combine(dir, "zoo.cfg"), Config(dir, port) + (grpc ? $"\ngrpc.port={grpcPort}\ngrpc.address=127.0.0.1\n" : ""));
-        var psi = new ProcessStartInfo("dotnet") { ArgumentList = { hostDll, Path.Combine(dir, "zoo.cfg") }, RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = CoordinatorProcess(hostDll, Path.Combine(dir, "zoo.cfg"));
         var launcher = new ServerLauncher("coordinator", psi, dir, port) { GrpcPort = grpcPort };
         await launcher.WaitServingAsync();
         return launcher;
-    }
-
-    private static Process Start(ProcessStartInfo psi)
-    {
-        var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {psi.FileName}");
-        // Drain output so a chatty server never blocks on a full pipe.
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
     }
 
     /// <summary>Waits (30 s at most) until srvr reports a Mode line: the server accepts sessions.</summary>
@@ -105,29 +114,40 @@ internal sealed partial class ServerLauncher : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited) throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode}");
-            try
-            {
-                using var c = new TcpClient();
-                await c.ConnectAsync(IPAddress.Loopback, Port);
-                await c.GetStream().WriteAsync("srvr"u8.ToArray());
-                string text = await new StreamReader(c.GetStream()).ReadToEndAsync();
-                if (ModeLine().IsMatch(text)) return;
-            }
-            catch (SocketException) { }
-            catch (IOException) { }
+            if (await ModeAsync(Port) is not null) return;
             await Task.Delay(200);
         }
         throw new TimeoutException($"{Name} did not start serving within 30 s");
     }
 
-    [GeneratedRegex("^Mode: ", RegexOptions.Multiline)]
+    /// <summary>
+    /// The Mode srvr reports (standalone, leader, follower, observer), or null when the server does not answer with
+    /// one within 2 s (a ZooKeeper that is still loading, or out of its quorum, accepts the connection and says nothing useful).
+    /// </summary>
+    public static async Task<string?> ModeAsync(int port)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            using var c = new TcpClient();
+            await c.ConnectAsync(IPAddress.Loopback, port, timeout.Token);
+            await c.GetStream().WriteAsync("srvr"u8.ToArray(), timeout.Token);
+            string text = await new StreamReader(c.GetStream()).ReadToEndAsync(timeout.Token);
+            var m = ModeLine().Match(text);
+            return m.Success ? m.Groups[1].Value.Trim() : null;
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    [GeneratedRegex("^Mode: (.*)$", RegexOptions.Multiline)]
     private static partial Regex ModeLine();
 
     public async ValueTask DisposeAsync()
     {
-        try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        _process.Dispose();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        await ChildProcesses.KillAsync(_process);
+        ChildProcesses.DeleteDir(_dir);
     }
 }
