@@ -39,17 +39,32 @@ public static class TreeDigest
         BinaryPrimitives.WriteInt64BigEndian(fields[52..], stat.EphemeralOwner);
 
         uint crc = Crc32.Begin();
-        crc = Crc32.Update(crc, Encoding.UTF8.GetBytes(digestPath));
+        // Paths are short: encode on the stack (a path longer than the buffer still gets its exact bytes).
+        int most = Encoding.UTF8.GetMaxByteCount(digestPath.Length);
+        Span<byte> pathBytes = most <= 1024 ? stackalloc byte[most] : new byte[most];
+        crc = Crc32.Update(crc, pathBytes[..Encoding.UTF8.GetBytes(digestPath, pathBytes)]);
         if (data is not null) crc = Crc32.Update(crc, data);
         crc = Crc32.Update(crc, fields);
         return Crc32.End(crc);
     }
 
-    /// <summary>The digest of the whole tree: the sum over every node, in any order.</summary>
+    /// <summary>Trees at least this large are digested on every core (recovery checks a million znodes at start).</summary>
+    private const int ParallelNodesMin = 100_000;
+
+    /// <summary>
+    /// The digest of the whole tree: the sum over every node, in any order, so large trees are summed in parallel.
+    /// The caller must keep the tree unchanged meanwhile (recovery before serving, or the server loop itself).
+    /// </summary>
     public static long Of(DataTree tree)
     {
         long sum = 0;
-        foreach (var (path, node) in tree.Nodes) unchecked { sum += OfNode(path, node); }
+        if (tree.NodeCount < ParallelNodesMin)
+        {
+            foreach (var (path, node) in tree.Nodes) unchecked { sum += OfNode(path, node); }
+            return sum;
+        }
+        Parallel.ForEach(tree.Nodes, () => 0L, (entry, _, local) => unchecked(local + OfNode(entry.Key, entry.Value)),
+            local => Interlocked.Add(ref sum, local));
         return sum;
     }
 

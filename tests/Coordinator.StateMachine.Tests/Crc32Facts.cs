@@ -1,4 +1,4 @@
-// TreeDigest's CRC-32 against a bit-at-a-time reference and the standard check value, over every length around the 8-byte step.
+// TreeDigest: its CRC-32 against a bitwise reference and the standard check value; the parallel whole-tree sum against node by node.
 using Coordinator.StateMachine;
 
 namespace Coordinator.StateMachine.Tests;
@@ -31,5 +31,19 @@ public sealed class Crc32Facts
             crc = TreeDigest.Crc32.Update(crc, bytes.AsSpan(cut));
             Assert.Equal(Reference(bytes), TreeDigest.Crc32.End(crc));
         }
+    }
+
+    [Fact]
+    public void A_large_tree_is_digested_in_parallel_to_the_same_sum_as_node_by_node()
+    {
+        var tree = new DataTree();
+        var acl = Coordinator.Jute.Records.Acl.OpenAclUnsafe;
+        tree.RestoreNode("/a", new DataNode([1, 2, 3], acl, 1, 1, 0));
+        for (int i = 0; i < 120_000; i++)
+            tree.RestoreNode($"/a/n{i}", new DataNode(i % 7 == 0 ? null : BitConverter.GetBytes(i), acl, i + 2, i + 2, i));
+        tree.RestoreNode("/a/" + new string('x', 2000), new DataNode([9], acl, 3, 3, 0));
+        long expected = 0;
+        foreach (var (path, node) in tree.Nodes) unchecked { expected += TreeDigest.OfNode(path, node); }
+        Assert.Equal(expected, TreeDigest.Of(tree));
     }
 }
