@@ -23,7 +23,7 @@ import time
 import traceback
 
 from kazoo.client import KazooClient, KazooState  # noqa: E402
-from kazoo.exceptions import KazooException  # noqa: E402
+from kazoo.exceptions import KazooException, NodeExistsError  # noqa: E402
 from kazoo.handlers.threading import KazooTimeoutError  # noqa: E402
 
 # Bounds (seconds). Fail-over must complete well inside the session timeout so sessions survive it.
@@ -152,6 +152,31 @@ def snapshot(node_id, root):
         close(zk)
 
 
+def write_eventually(hosts, path, data, bound):
+    """Creates path through a fresh session on hosts, retrying (fresh session, fresh call) until a create succeeds;
+    returns the seconds it took. NodeExists means an earlier attempt that reported failure did land: also done."""
+    started = time.monotonic()
+    deadline = started + bound
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            zk = connect(hosts, bound=max(0.5, min(5.0, deadline - time.monotonic())))
+        except KazooTimeoutError as e:
+            last = e
+            continue
+        try:
+            zk.create_async(path, data).get(timeout=max(0.5, min(OP_BOUND, deadline - time.monotonic())))
+            return time.monotonic() - started
+        except NodeExistsError:
+            return time.monotonic() - started  # an earlier attempt landed after all; it is there
+        except (KazooException, KazooTimeoutError) as e:
+            last = e
+        finally:
+            close(zk)
+        time.sleep(0.05)
+    raise AssertionError(f"no write to {path} through {hosts} succeeded within {bound:.0f} s (last error {last!r})")
+
+
 def assert_all_nodes_agree(root, nodes, acked):
     """Every acknowledged write is on every node, and all nodes hold identical children and data."""
     snaps = {n: snapshot(n, root) for n in nodes}
@@ -266,7 +291,9 @@ def scenario_failover():
         movable = [w for w in writers if not w.label.endswith(f"{leader}-pin")]
         wait_until("every writer that can fail over to write 10 more times",
                    lambda: all(len(w.acks_since(killed_at)) >= 10 for w in movable), 30)
-        step("writers that could fail over keep writing")
+        # Keep writing a while on two voters (a phase length, not an assertion).
+        time.sleep(max(0.0, 2.0 - (time.monotonic() - first)))
+        step(f"writers that could fail over keep writing: {sum(len(w.acks_since(killed_at)) for w in writers)} acknowledged since the kill")
 
         ctl("restart", node=leader)
         restarted_at = time.monotonic()
@@ -285,6 +312,10 @@ def scenario_failover():
     acked = {}
     for w in writers:
         acked.update(w.acked)
+        # One session's writes are applied in its order: its sequential names grow in the order they were acknowledged.
+        counters = [int(p[-10:]) for p in w.acked if "-s-" in p]
+        check(counters == sorted(counters) and len(set(counters)) == len(counters),
+              f"writer {w.label}: sequential counters out of acknowledgement order: {counters[:20]}")
     step(f"{len(acked)} writes acknowledged, {sum(w.failures for w in writers)} attempts failed")
     ctl("ready", nodes=VOTERS, timeout=RESTART_BOUND)
     assert_all_nodes_agree(root, VOTERS, acked)
@@ -479,7 +510,8 @@ def srvr_mode(port):
 
 
 def scenario_observer():
-    """4. An observer serves reads, forwards writes, is never leader; killing it leaves the quorum unaffected."""
+    """4. An observer serves reads, forwards writes, follows a new leader and is never one; killing it leaves the
+    quorum unaffected."""
     root = "/ens-observer"
     check(len(OBSERVERS) == 1, "the observer scenario needs exactly one observer")
     observer = OBSERVERS[0]
@@ -511,6 +543,24 @@ def scenario_observer():
         check(srvr_mode(NODES[observer]["port"]) == "observer", "the observer's srvr does not say Mode: observer")
         close(obs)
         obs = None
+
+        # The leader dies while the observer runs: a voter must take over (never the observer), and the observer
+        # must follow the new leader and forward writes to it.
+        killed_at = time.monotonic()
+        ctl("kill", node=leader)
+        step(f"SIGKILLed leader node {leader} while the observer runs")
+        new_leader = ctl("leader", timeout=FAILOVER_BOUND)["leader"]
+        check(new_leader in VOTERS and new_leader != leader, f"node {new_leader} leads after node {leader} died")
+        write_eventually(hostport(observer), f"{root}/after-failover", b"a", FAILOVER_BOUND)
+        acked["after-failover"] = b"a"
+        measure("observer_write_after_leader_kill_s", time.monotonic() - killed_at)
+        step(f"node {new_leader} leads; a write through the observer succeeded {time.monotonic() - killed_at:.2f} s after the kill")
+        ctl("restart", node=leader)
+        leader = ctl("leader")["leader"]
+        ctl("ready", nodes=VOTERS + [observer], timeout=RESTART_BOUND)
+        write_eventually(",".join(hostport(n) for n in VOTERS), f"{root}/all-voters-back", b"b", FAILOVER_BOUND)
+        acked["all-voters-back"] = b"b"
+        step(f"all voters back; node {leader} leads")
 
         ctl("kill", node=observer)
         sampler.stop_event.set()
