@@ -1,0 +1,65 @@
+// Issue #4's replication scenarios against real processes: each runs on Coordinator and on Apache ZooKeeper (the oracle).
+using System.Diagnostics;
+using System.Text;
+using Xunit.Abstractions;
+
+namespace Coordinator.Ensemble.Tests;
+
+/// <summary>
+/// The scenarios, written once. The kazoo side lives in tests/ensemble/ensemble_scenarios.py; the harness
+/// (EnsembleCluster) owns the processes. The ZooKeeper subclass proves each scenario is right; the
+/// Coordinator subclass is the server under test.
+/// </summary>
+public abstract class EnsembleScenarioTests(ServerKind kind, ITestOutputHelper output)
+{
+    private static readonly TimeSpan ScenarioTimeout = TimeSpan.FromSeconds(240);
+
+    [Fact]
+    public Task LeaderFailoverUnderLoadLosesNoAcknowledgedWrite() => RunAsync("failover", voters: 3, observers: 0);
+
+    [Fact]
+    public Task SessionEphemeralAndWatchSurviveLeaderFailover() => RunAsync("sessions", voters: 3, observers: 0);
+
+    [Fact]
+    public Task ClientOnFollowerReadsItsOwnWrites() => RunAsync("read_your_writes", voters: 3, observers: 0);
+
+    [Fact]
+    public Task ObserverServesReadsForwardsWritesAndIsNeverLeader() => RunAsync("observer", voters: 3, observers: 1);
+
+    [Fact]
+    public Task MinorityDownKeepsWritingMajorityDownRefuses() => RunAsync("minority", voters: 3, observers: 0);
+
+    private async Task RunAsync(string scenario, int voters, int observers)
+    {
+        var watch = Stopwatch.StartNew();
+        await using var cluster = await EnsembleCluster.StartAsync(kind, voters, observers, Trace);
+        var result = await ScenarioScript.RunAsync(cluster, scenario, ScenarioTimeout, Trace);
+        output.WriteLine($"--- kazoo scenario {scenario} ({ScenarioScript.Describe(result)}) ---");
+        output.WriteLine(result.Transcript);
+        foreach (string m in result.Measures) output.WriteLine($"MEASURE {kind} {scenario} {m}");
+        output.WriteLine($"TOTAL {kind} {scenario} {watch.Elapsed.TotalSeconds:F1} s (cluster start + scenario)");
+        if (result.Passed) return;
+        Assert.Fail(new StringBuilder()
+            .Append($"scenario {scenario} failed against {kind}: {ScenarioScript.Describe(result)}\n")
+            .Append("--- kazoo scenario transcript ---\n").Append(result.Transcript)
+            .Append(cluster.DescribeLogs()).ToString());
+    }
+
+    private void Trace(string line)
+    {
+        try
+        {
+            output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
+        }
+        catch (InvalidOperationException)
+        {
+            // the test already finished
+        }
+    }
+}
+
+/// <summary>The server under test. Fails until replication is wired into the server (issue #4).</summary>
+public sealed class CoordinatorEnsembleTests(ITestOutputHelper output) : EnsembleScenarioTests(ServerKind.Coordinator, output);
+
+/// <summary>The oracle: the same scenarios against Apache ZooKeeper 3.8 prove the scenarios themselves are right.</summary>
+public sealed class ZooKeeperEnsembleTests(ITestOutputHelper output) : EnsembleScenarioTests(ServerKind.ZooKeeper, output);
