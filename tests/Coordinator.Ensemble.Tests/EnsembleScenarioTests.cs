@@ -33,7 +33,15 @@ public abstract class EnsembleScenarioTests(ServerKind kind, ITestOutputHelper o
     {
         var watch = Stopwatch.StartNew();
         await using var cluster = await EnsembleCluster.StartAsync(kind, voters, observers, Trace);
-        var result = await ScenarioScript.RunAsync(cluster, scenario, ScenarioTimeout, Trace);
+        ScenarioResult result;
+        try
+        {
+            result = await ScenarioScript.RunAsync(cluster, scenario, ScenarioTimeout, Trace);
+        }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        {
+            throw new InvalidOperationException($"running scenario {scenario} against {kind} broke: {e.Message}\n{cluster.DescribeLogs()}", e);
+        }
         output.WriteLine($"--- kazoo scenario {scenario} ({ScenarioScript.Describe(result)}) ---");
         output.WriteLine(result.Transcript);
         foreach (string m in result.Measures) output.WriteLine($"MEASURE {kind} {scenario} {m}");

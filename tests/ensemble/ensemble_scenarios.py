@@ -17,6 +17,7 @@ Every wait is bounded; nothing sleeps to assert.
 """
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -25,6 +26,12 @@ import traceback
 from kazoo.client import KazooClient, KazooState  # noqa: E402
 from kazoo.exceptions import KazooException, NodeExistsError  # noqa: E402
 from kazoo.handlers.threading import KazooTimeoutError  # noqa: E402
+from kazoo.protocol.serialization import write_string  # noqa: E402
+
+# zkraw.py (tests/compat, copied next to this file) speaks the wire protocol where kazoo 2.8 has no API: here,
+# SetWatches after a fail-over, as the Java and C clients send it.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import zkraw  # noqa: E402
 
 # Bounds (seconds). Fail-over must complete well inside the session timeout so sessions survive it.
 FAILOVER_BOUND = 15.0
@@ -335,6 +342,7 @@ def scenario_sessions():
     states = []
     zk = connect(hosts_starting_at(follower, VOTERS), listener=lambda s: states.append((time.monotonic(), s)))
     other = None
+    raw = None
     try:
         check(node_of(zk) == follower, f"session should be on node {follower}, is on node {node_of(zk)}")
         session_id = zk.client_id[0]
@@ -356,6 +364,11 @@ def scenario_sessions():
             if data == b"1":
                 recipe_changed.set()
         zk.DataWatch(f"{root}/watched", on_recipe)
+        # Java/C-client behaviour, which kazoo lacks: a raw session on the same follower sets a data watch and, after
+        # the fail-over, reconnects with its session id to another node and re-registers the watch with SetWatches.
+        raw = zkraw.RawSession("127.0.0.1", NODES[follower]["port"], timeout_ms=int(SESSION_TIMEOUT * 1000))
+        err, raw_zxid, _ = raw.request(zkraw.OP_GETDATA, bytes(write_string(f"{root}/watched")) + b"\x01")
+        check(err == 0, f"raw getData with watch failed: error {err}")
         states.clear()
 
         killed_at = time.monotonic()
@@ -396,12 +409,22 @@ def scenario_sessions():
         check(data == b"0", f"the watched node reads {data!r} after the fail-over")
 
         via = next((n for n in live if n != now_on), live[0])
+        raw.drop()
+        raw = reconnect_raw(raw, [n for n in live if n != follower] + [follower])
+        err = raw.set_watches(raw_zxid, data=[f"{root}/watched"])
+        check(err == 0, f"SetWatches after the fail-over failed: error {err}")
+        step(f"raw session 0x{raw.session_id:x} moved to node {raw.node_id} and re-registered its data watch")
         other = connect_alone(via)
         other.set(f"{root}/watched", b"1")
         check(changed.wait(OP_BOUND), f"the data watch did not fire within {OP_BOUND} s of a change made via node {via}; events {events}")
         check(events[-1].path == f"{root}/watched", f"unexpected watch event {events[-1]}")
         check(recipe_changed.wait(OP_BOUND), f"the DataWatch recipe did not see the change within {OP_BOUND} s: {recipe_seen}")
         step(f"the data watch fired for a change made via node {via}; the DataWatch recipe saw it too")
+        raw_events = raw.wait_events(1, OP_BOUND)
+        check(raw_events == [("NodeDataChanged", f"{root}/watched")],
+              f"the watch re-registered with SetWatches on node {raw.node_id} delivered {raw_events}")
+        step("the watch re-registered with SetWatches fired too")
+        raw.close_session()
 
         ctl("restart", node=leader)
         step(f"node {leader} restarted")
@@ -420,6 +443,28 @@ def scenario_sessions():
         close(zk)
         if other is not None:
             close(other)
+        if raw is not None:
+            raw.drop()
+
+
+def reconnect_raw(raw, candidates):
+    """Reconnects a raw session (same id and password) to the first candidate node that takes it, within the bound."""
+    deadline = time.monotonic() + FAILOVER_BOUND
+    last = None
+    while time.monotonic() < deadline:
+        for n in candidates:
+            try:
+                moved = zkraw.RawSession("127.0.0.1", NODES[n]["port"], timeout_ms=raw.timeout_ms,
+                                         session_id=raw.session_id, passwd=raw.passwd, io_timeout=3.0)
+            except (OSError, ConnectionError, zkraw.struct.error) as e:
+                last = e
+                continue
+            check(moved.session_id == raw.session_id,
+                  f"node {n} answered the reconnect of session 0x{raw.session_id:x} with session 0x{moved.session_id:x} (expired?)")
+            moved.node_id = n
+            return moved
+        time.sleep(0.1)
+    raise AssertionError(f"no node took the raw session back within {FAILOVER_BOUND} s (last error {last!r})")
 
 
 def scenario_read_your_writes():
