@@ -6,8 +6,8 @@
 //             synced_followers, synced_non_voting_followers, synced_observers, pending_syncs, leader_uptime.
 //   summaries ServerMetrics: readlatency and updatelatency (DetailLevel.ADVANCED: quantiles 0.5, 0.9, 0.99),
 //             fsynctime and election_time (DetailLevel.BASIC: quantile 0.5).
-// A standalone ZooKeeper registers no quorum gauges; neither do we: an ensemble leader prints its learner gauges in
-// mntr only, for now.
+// A standalone ZooKeeper registers no quorum gauges; neither do we. An ensemble leader prints LeaderGauges in mntr
+// and exports them (quorum_size, pending_syncs and leader_uptime are not measured).
 namespace Coordinator.Server.Metrics;
 
 public static class MetricCatalog
@@ -33,6 +33,12 @@ public static class MetricCatalog
     [
         "quorum_size", "learners", "synced_followers", "synced_non_voting_followers", "synced_observers",
         "pending_syncs", "leader_uptime",
+    ];
+
+    /// <summary>The quorum gauges a leader prints in mntr (zk_ prefixed) and /metrics exports; followers print none.</summary>
+    public static IReadOnlyList<string> LeaderGauges { get; } =
+    [
+        "learners", "synced_followers", "synced_non_voting_followers", "synced_observers",
     ];
 
     /// <summary>Histograms ZooKeeper exposes as Prometheus summaries, with the quantiles its detail level gives them.</summary>

@@ -30,7 +30,9 @@ public sealed class NodeGauges
         _node = node;
         _version = version;
         var meter = node.Stats.Metrics.Meter;
-        foreach (string name in MetricCatalog.ServerGauges)
+        // A member of an ensemble also exports the quorum gauges; only the leader's mntr has values for them.
+        var names = node.Settings.IsStandalone ? MetricCatalog.ServerGauges : MetricCatalog.ServerGauges.Concat(MetricCatalog.LeaderGauges);
+        foreach (string name in names)
         {
             meter.CreateObservableGauge(name, () => Observe(name), unit: null, description: name);
         }
