@@ -29,6 +29,31 @@ public abstract class EnsembleScenarioTests(ServerKind kind, ITestOutputHelper o
     [Fact]
     public Task MinorityDownKeepsWritingMajorityDownRefuses() => RunAsync("minority", voters: 3, observers: 0);
 
+    /// <summary>The leader's mntr counts its synced learners (monitoring templates read these); a follower's has none.</summary>
+    [Fact]
+    public async Task LeaderMntrCountsSyncedFollowersAndObservers()
+    {
+        await using var cluster = await EnsembleCluster.StartAsync(kind, voters: 3, observers: 1, Trace);
+        var timeout = TimeSpan.FromSeconds(10);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        foreach (var node in cluster.Nodes)
+        {
+            while (true)
+            {
+                string mntr = await Loopback.FourLetterWordAsync(node.ClientPort, "mntr", timeout) ?? "";
+                var values = mntr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t'))
+                    .Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1]);
+                string state = values.GetValueOrDefault("zk_server_state", "");
+                bool settled = state == "leader"
+                    ? values.GetValueOrDefault("zk_synced_followers") == "2" && values.GetValueOrDefault("zk_synced_observers") == "1"
+                    : state is "follower" or "observer" && !values.ContainsKey("zk_synced_followers");
+                if (settled) break;
+                Assert.True(DateTime.UtcNow < deadline, $"{kind} {node}: mntr did not settle:\n{mntr}\n{cluster.DescribeLogs()}");
+                await Task.Delay(200);
+            }
+        }
+    }
+
     private async Task RunAsync(string scenario, int voters, int observers)
     {
         var watch = Stopwatch.StartNew();
