@@ -50,16 +50,8 @@ public static class EpochFiles
     public static void Write(IStorageDevice device, string folder, string name, int epoch)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(epoch);
-        if (!device.DirectoryExists(folder)) device.CreateDirectory(folder);
         string path = Path.Combine(folder, name);
-        string temp = path + TempSuffix;
-        using (var file = device.Create(temp))
-        {
-            file.Write(0, Encoding.ASCII.GetBytes(epoch.ToString(CultureInfo.InvariantCulture)));
-            file.Sync();
-        }
-        device.Move(temp, path);
-        device.SyncDirectory(folder);
+        device.ReplaceDurably(path + TempSuffix, path, Encoding.ASCII.GetBytes(epoch.ToString(CultureInfo.InvariantCulture)));
     }
 
     private static int ReadOne(IStorageDevice device, string folder, string name, long lastZxid, List<string> derived)

@@ -49,3 +49,23 @@ public interface IDeviceFile : IDisposable
     /// <summary>fsync: everything written so far survives a crash.</summary>
     void Sync();
 }
+
+public static class StorageDeviceExtensions
+{
+    /// <summary>
+    /// Puts <paramref name="bytes"/> at <paramref name="path"/> so a crash leaves either the old file or the whole
+    /// new one: written to <paramref name="tempPath"/> (same folder), synced, renamed over, folder synced.
+    /// </summary>
+    public static void ReplaceDurably(this IStorageDevice device, string tempPath, string path, ReadOnlySpan<byte> bytes)
+    {
+        string folder = Path.GetDirectoryName(path)!;
+        if (!device.DirectoryExists(folder)) device.CreateDirectory(folder);
+        using (var file = device.Create(tempPath))
+        {
+            file.Write(0, bytes);
+            file.Sync();
+        }
+        device.Move(tempPath, path);
+        device.SyncDirectory(folder);
+    }
+}

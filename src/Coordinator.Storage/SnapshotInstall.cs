@@ -26,15 +26,7 @@ public static class SnapshotInstall
         string final = Path.Combine(snapFolder, ZkFiles.SnapshotName(zxid));
         var parsed = SnapshotReader.Parse(snapshot, zxid, $"snapshot at 0x{zxid:x} from the leader");
 
-        if (!device.DirectoryExists(snapFolder)) device.CreateDirectory(snapFolder);
-        string temp = Path.Combine(snapFolder, ZkFiles.TempSnapshotName(zxid));
-        using (var file = device.Create(temp))
-        {
-            file.Write(0, snapshot);
-            file.Sync();
-        }
-        device.Move(temp, final);
-        device.SyncDirectory(snapFolder);
+        device.ReplaceDurably(Path.Combine(snapFolder, ZkFiles.TempSnapshotName(zxid)), final, snapshot);
 
         bool deletedSnapshot = false;
         foreach (var (path, snapshotZxid) in ZkFiles.List(device, snapFolder, ZkFiles.SnapshotPrefix))
