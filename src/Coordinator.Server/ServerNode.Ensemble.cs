@@ -138,10 +138,16 @@ public sealed partial class ServerNode
                 Answer(client, slot, command, request, result);
                 return;
             }
-            slot.Packet = Packets.Reply(new ReplyHeader(command.Header.Xid, Tree.LastProcessedZxid, (int)outcome.Err), null);
-            RecordLatency(command, Tree.LastProcessedZxid);
-            Pump(client);
+            AnswerError(client, slot, command, outcome.Err);
         });
+    }
+
+    /// <summary>Fills a forwarded request's reply slot with the error the leader found, as ReplyError answers locally.</summary>
+    private void AnswerError(ClientState client, ReplySlot slot, RequestCommand command, ErrorCode err)
+    {
+        RecordLatency(command, Tree.LastProcessedZxid);
+        slot.Packet = Packets.Reply(new ReplyHeader(command.Header.Xid, Tree.LastProcessedZxid, (int)err), null);
+        Pump(client);
     }
 
     /// <summary>
@@ -168,7 +174,7 @@ public sealed partial class ServerNode
     {
         var slot = new ReplySlot();
         client.Replies.Enqueue(slot);
-        void Answer()
+        void Synced()
         {
             slot.Packet = AnswerRead(client, command);
             Pump(client);
@@ -177,17 +183,13 @@ public sealed partial class ServerNode
         {
             Forward(client, client.SessionId, command.Header.Xid, OpCode.Sync, [], outcome =>
             {
-                if (outcome.Err != ErrorCode.Ok)
-                {
-                    slot.Packet = Packets.Reply(new ReplyHeader(command.Header.Xid, Tree.LastProcessedZxid, (int)outcome.Err), null);
-                    Pump(client);
-                }
-                else WhenApplied(outcome.SyncZxid, Answer);
+                if (outcome.Err != ErrorCode.Ok) AnswerError(client, slot, command, outcome.Err);
+                else WhenApplied(outcome.SyncZxid, Synced);
             });
             return;
         }
         // The leader: answer once everything proposed before the sync is applied here.
-        WhenApplied(_replica.LastZxid, Answer);
+        WhenApplied(_replica.LastZxid, Synced);
     }
 
     private void WhenApplied(long zxid, Action done)
