@@ -21,6 +21,29 @@ public sealed class ChecksumTests
     }
 
     [Fact]
+    public void Adler32MatchesTheTrailerZlibWritesForAnyLengthAndSplit()
+    {
+        // zlib ends a stream with the Adler-32 of the uncompressed bytes (big-endian): an independent oracle.
+        var random = new Random(42);
+        foreach (int length in new[] { 1, 15, 16, 17, 31, 255, 5551, 5552, 5553, 5568, 11104, 70001 })
+        {
+            var data = new byte[length];
+            random.NextBytes(data);
+            if (length > 5000) data.AsSpan(0, 5000).Fill(0xFF); // the largest sums the lanes can meet
+            var compressed = new MemoryStream();
+            using (var zlib = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+                zlib.Write(data);
+            long expected = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(compressed.ToArray().AsSpan(^4));
+            Assert.Equal(expected, Adler32.Of(data));
+            int split = random.Next(length);
+            var running = Adler32.Create();
+            running.Update(data.AsSpan(0, split));
+            running.Update(data.AsSpan(split));
+            Assert.Equal(expected, running.Value);
+        }
+    }
+
+    [Fact]
     public void NodeDigestMatchesZooKeeper()
     {
         // Nodes and digests of a snapshot ZooKeeper 3.8.0 wrote (its DigestCalculator, digest version 2).
