@@ -55,9 +55,9 @@ public sealed class TxnLogReader
         for (int i = first; i < files.Count; i++)
         {
             bool newest = i == files.Count - 1;
-            foreach (var txn in ReadFile(files[i].Path, newest))
+            foreach (var txn in ReadFile(files[i].Path, newest, fromZxid))
             {
-                if (txn.Entry.Header.Zxid >= fromZxid) yield return txn;
+                yield return txn;
             }
         }
     }
@@ -76,7 +76,8 @@ public sealed class TxnLogReader
         file.Sync();
     }
 
-    private IEnumerable<LoggedTxn> ReadFile(string path, bool newest)
+    /// <summary>The file's txns from <paramref name="fromZxid"/> on; records before it are checked but not parsed.</summary>
+    private IEnumerable<LoggedTxn> ReadFile(string path, bool newest, long fromZxid)
     {
         using var stream = _device.OpenRead(path);
         var header = new byte[TxnLogFormat.FileHeaderBytes];
@@ -91,9 +92,10 @@ public sealed class TxnLogReader
 
         long offset = TxnLogFormat.FileHeaderBytes;
         var prefix = new byte[TxnLogFormat.RecordPrefixBytes];
+        var body = new byte[4096]; // reused: parsing copies what it keeps
         while (true)
         {
-            var frame = ReadFrame(stream, prefix, out string? problem);
+            int length = ReadFrame(stream, prefix, ref body, out string? problem);
             if (problem is not null)
             {
                 if (newest && problem.StartsWith(ChecksumMismatch, StringComparison.Ordinal) && NextFrameIsGood(stream, prefix))
@@ -101,51 +103,59 @@ public sealed class TxnLogReader
                 Damage(path, offset, newest, problem);
                 yield break;
             }
-            if (frame is null) yield break;
-            yield return new LoggedTxn(Parse(path, offset, frame), path, offset);
-            offset += TxnLogFormat.RecordPrefixBytes + frame.Length + 1;
+            if (length < 0) yield break;
+            var txn = body.AsSpan(0, length);
+            // The header's zxid follows the session id (8 bytes) and cxid (4): skipping a record needs no parse.
+            if (length < TxnHeaderZxidEnd || BinaryPrimitives.ReadInt64BigEndian(txn[12..]) >= fromZxid)
+                yield return new LoggedTxn(Parse(path, offset, txn), path, offset);
+            offset += TxnLogFormat.RecordPrefixBytes + length + 1;
         }
     }
 
-    /// <summary>The txn bytes of the next record; null at the end of the log; problem set when the record is bad.</summary>
-    private static byte[]? ReadFrame(Stream stream, byte[] prefix, out string? problem)
+    private const int TxnHeaderZxidEnd = 20;
+
+    /// <summary>
+    /// Reads the next record into <paramref name="body"/> (grown when short) and returns its txn's length; -1 at
+    /// the end of the log, or with <paramref name="problem"/> set when the record is bad.
+    /// </summary>
+    private static int ReadFrame(Stream stream, byte[] prefix, ref byte[] body, out string? problem)
     {
         problem = null;
         int got = stream.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
-        if (got == 0) return null; // a log cut exactly after its last record
+        if (got == 0) return -1; // a log cut exactly after its last record
         if (got < prefix.Length)
         {
             problem = $"record prefix is incomplete ({got} of {prefix.Length} bytes)";
-            return null;
+            return -1;
         }
         long checksum = BinaryPrimitives.ReadInt64BigEndian(prefix);
         int length = BinaryPrimitives.ReadInt32BigEndian(prefix.AsSpan(8));
-        if (length == 0) return null; // preallocated zeros: the end of the log
+        if (length == 0) return -1; // preallocated zeros: the end of the log
         if (length < 0 || length > StorageLimits.RecordBytesMax)
         {
             problem = $"impossible record length {length}";
-            return null;
+            return -1;
         }
-        var body = new byte[length + 1];
-        got = stream.ReadAtLeast(body, body.Length, throwOnEndOfStream: false);
-        if (got < body.Length)
+        if (body.Length < length + 1) body = new byte[Math.Max(length + 1, body.Length * 2)];
+        var frame = body.AsSpan(0, length + 1);
+        got = stream.ReadAtLeast(frame, frame.Length, throwOnEndOfStream: false);
+        if (got < frame.Length)
         {
-            problem = $"record is incomplete ({got} of {body.Length} bytes)";
-            return null;
+            problem = $"record is incomplete ({got} of {frame.Length} bytes)";
+            return -1;
         }
-        if (body[length] != TxnLogFormat.EndOfRecord)
+        if (frame[length] != TxnLogFormat.EndOfRecord)
         {
             problem = "end-of-record marker is missing";
-            return null;
+            return -1;
         }
-        var txn = body.AsMemory(0, length);
-        long actual = Adler32.Of(txn.Span);
+        long actual = Adler32.Of(frame[..length]);
         if (actual != checksum)
         {
             problem = $"{ChecksumMismatch} (stored 0x{checksum:x}, computed 0x{actual:x})";
-            return null;
+            return -1;
         }
-        return txn.ToArray();
+        return length;
     }
 
     /// <summary>Whether the bytes after a record with a bad checksum form a good record (bounded look-ahead of one record).</summary>
@@ -153,8 +163,8 @@ public sealed class TxnLogReader
     {
         try
         {
-            var next = ReadFrame(stream, prefix, out string? problem);
-            return problem is null && next is not null;
+            byte[] scratch = [];
+            return ReadFrame(stream, prefix, ref scratch, out string? problem) >= 0 && problem is null;
         }
         catch (IOException)
         {
@@ -176,7 +186,7 @@ public sealed class TxnLogReader
         if (version != TxnLogFormat.Version) throw new StorageException($"txn log format version {version} is not supported (only {TxnLogFormat.Version})", path, 4);
     }
 
-    private static TxnEntry Parse(string path, long offset, byte[] bytes)
+    private static TxnEntry Parse(string path, long offset, ReadOnlySpan<byte> bytes)
     {
         try
         {
