@@ -30,20 +30,31 @@ public sealed class DataNode
     public long Pzxid { get; set; }
 
     /// <summary>
-    /// Child names (not paths), unordered like ZooKeeper's listings. Most znodes are leaves, so the set exists only
-    /// while there are children: an empty HashSet per leaf cost about 64 bytes of every znode.
+    /// Child names (not paths), unordered like ZooKeeper's listings. A node knows its children by name and the
+    /// tree finds a node by walking its path from the root, so no znode keeps its full path: the path string and a
+    /// tree-wide index entry were about a fifth of every znode's memory. Most znodes are leaves, so the map exists
+    /// only while there are children.
     /// </summary>
-    public IReadOnlyCollection<string> Children => (IReadOnlyCollection<string>?)_children ?? [];
+    public IReadOnlyCollection<string> Children => _children is null ? [] : _children.Keys;
 
-    private HashSet<string>? _children;
+    public int ChildCount => _children?.Count ?? 0;
 
-    public bool HasChild(string name) => _children?.Contains(name) ?? false;
+    private Dictionary<string, DataNode>? _children;
 
-    public void AddChild(string name) => (_children ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+    public bool HasChild(string name) => _children?.ContainsKey(name) ?? false;
 
-    public void RemoveChild(string name)
+    /// <summary>The child called <paramref name="name"/>, looked up without making a string of it.</summary>
+    public DataNode? Child(ReadOnlySpan<char> name) =>
+        _children is not null && _children.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name, out var child) ? child : null;
+
+    /// <summary>Children with their names, for walks of the tree; empty for a leaf.</summary>
+    internal Dictionary<string, DataNode>? ChildMap => _children;
+
+    internal void AddChild(string name, DataNode child) => (_children ??= new Dictionary<string, DataNode>(StringComparer.Ordinal)).Add(name, child);
+
+    internal void RemoveChild(ReadOnlySpan<char> name)
     {
-        if (_children is null || !_children.Remove(name)) return;
+        if (_children is null || !_children.GetAlternateLookup<ReadOnlySpan<char>>().Remove(name)) return;
         if (_children.Count == 0) _children = null;
     }
 
@@ -53,9 +64,9 @@ public sealed class DataNode
     /// one delete, so the visible value is 2 × cversion − numChildren. Containers and TTL nodes show
     /// ephemeralOwner 0.
     /// </summary>
-    public Stat ToStat() => new(Czxid, Mzxid, Ctime, Mtime, Version, Cversion * 2 - Children.Count, Aversion,
+    public Stat ToStat() => new(Czxid, Mzxid, Ctime, Mtime, Version, Cversion * 2 - ChildCount, Aversion,
         EphemeralKinds.Of(EphemeralOwner) == EphemeralKind.Normal ? EphemeralOwner : 0,
-        DataLength, Children.Count, Pzxid);
+        DataLength, ChildCount, Pzxid);
 
     /// <summary>The fields a snapshot stores and the tree digest covers, copied (ZooKeeper's StatPersisted).</summary>
     public PersistedStat Persisted => new(Czxid, Mzxid, Ctime, Mtime, Version, Cversion, Aversion, EphemeralOwner, Pzxid);

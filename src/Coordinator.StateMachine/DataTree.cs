@@ -14,7 +14,9 @@ public sealed class DataTree
 
     private static readonly IReadOnlyList<Acl> ReadAclUnsafe = [new(1, Id.AnyoneIdUnsafe)];
 
-    private readonly Dictionary<string, DataNode> _nodes = new(StringComparer.Ordinal);
+    // Nodes hang off the root by name (DataNode.Children); a path is found by walking it. No path is stored.
+    private DataNode _root;
+    private int _nodeCount;
     private readonly Dictionary<long, HashSet<string>> _ephemerals = new();
     private readonly HashSet<string> _containers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _ttls = new(StringComparer.Ordinal);
@@ -23,23 +25,24 @@ public sealed class DataTree
 
     public DataTree()
     {
-        var root = new DataNode([], Acl.OpenAclUnsafe, 0, 0, 0);
-        _nodes["/"] = root;
+        _root = new DataNode([], Acl.OpenAclUnsafe, 0, 0, 0);
+        _nodeCount = 1;
         // ZooKeeper's approximate_data_size counts the built-in nodes' path lengths ("/" included).
         ApproximateDataSize = 1;
         AddSystemNode(ZookeeperPath, Acl.OpenAclUnsafe);
-        AddSystemNode(QuotaPath, Acl.OpenAclUnsafe);
+        // Children are listed (and written to snapshots) in the order they were added: ZooKeeper's is config, quota.
         AddSystemNode(ConfigPath, ReadAclUnsafe);
+        AddSystemNode(QuotaPath, Acl.OpenAclUnsafe);
         // ZooKeeper 3.8 makes /zookeeper/config read-only with setACL(path, acl, -1), which stores that -1 as the
         // aversion: `stat /zookeeper/config` on a fresh server shows aclVersion = -1.
-        _nodes[ConfigPath].Aversion = -1;
+        GetNode(ConfigPath)!.Aversion = -1;
     }
 
     private void AddSystemNode(string path, IReadOnlyList<Acl> acl)
     {
-        _nodes[path] = new DataNode([], acl, 0, 0, 0);
+        GetNode(PathValidation.Parent(path))!.AddChild(PathValidation.Name(path), new DataNode([], acl, 0, 0, 0));
+        _nodeCount++;
         ApproximateDataSize += path.Length;
-        _nodes[PathValidation.Parent(path)].AddChild(PathValidation.Name(path));
     }
 
     public WatchManager Watches { get; } = new();
@@ -53,15 +56,88 @@ public sealed class DataTree
     /// <summary>The zxid of the last txn applied.</summary>
     public long LastProcessedZxid { get; private set; }
 
-    public int NodeCount => _nodes.Count;
+    public int NodeCount => _nodeCount;
 
     /// <summary>Sum of path lengths and data lengths, ZooKeeper's approximate_data_size.</summary>
     public long ApproximateDataSize { get; private set; }
 
-    public DataNode? GetNode(string path) => _nodes.GetValueOrDefault(path);
+    public DataNode? GetNode(string path) => GetNode(path.AsSpan());
 
-    /// <summary>Every znode by path, in no particular order (the root as "/").</summary>
-    public IReadOnlyDictionary<string, DataNode> Nodes => _nodes;
+    /// <summary>The znode at <paramref name="path"/> ("/" is the root), or null; anything that is not a path finds nothing.</summary>
+    public DataNode? GetNode(ReadOnlySpan<char> path)
+    {
+        if (path.Length == 0 || path[0] != '/') return null;
+        var node = _root;
+        int start = 1;
+        if (path.Length == 1) return node;
+        while (true)
+        {
+            var rest = path[start..];
+            int slash = rest.IndexOf('/');
+            node = node.Child(slash < 0 ? rest : rest[..slash]);
+            if (node is null || slash < 0) return node;
+            start += slash + 1;
+        }
+    }
+
+    /// <summary>The node holding a path's last segment ("/a/b" gives the node "/a"), and that segment's name.</summary>
+    private DataNode? Locate(string path, out ReadOnlySpan<char> name)
+    {
+        int cut = path.LastIndexOf('/');
+        name = path.AsSpan(cut + 1);
+        return cut < 0 ? null : GetNode(cut == 0 ? "/" : path.AsSpan(0, cut));
+    }
+
+    /// <summary>Receives each znode of a walk: its path (valid only during the call), its name ("" for the root), its depth (0 for the root).</summary>
+    public delegate void NodeVisitor(ReadOnlySpan<char> path, string name, int depth, DataNode node);
+
+    /// <summary>
+    /// Visits every znode once in pre-order (each node before its children; siblings in no particular order),
+    /// building paths in one buffer rather than allocating them. The visitor must not change the tree.
+    /// </summary>
+    public void Walk(NodeVisitor visit)
+    {
+        var path = new char[256];
+        path[0] = '/';
+        visit(path.AsSpan(0, 1), "", 0, _root);
+        if (_root.ChildMap is not { } rootChildren) return;
+        var levels = new Dictionary<string, DataNode>.Enumerator[16];
+        var baseLengths = new int[16];
+        int top = 0;
+        levels[0] = rootChildren.GetEnumerator();
+        baseLengths[0] = 0;
+        while (top >= 0)
+        {
+            if (!levels[top].MoveNext())
+            {
+                top--;
+                continue;
+            }
+            var (name, node) = levels[top].Current;
+            int baseLength = baseLengths[top];
+            int length = baseLength + 1 + name.Length;
+            if (length > path.Length) Array.Resize(ref path, Math.Max(length, path.Length * 2));
+            path[baseLength] = '/';
+            name.CopyTo(path.AsSpan(baseLength + 1));
+            visit(path.AsSpan(0, length), name, top + 1, node);
+            if (node.ChildMap is not { } children) continue;
+            if (++top == levels.Length)
+            {
+                Array.Resize(ref levels, top * 2);
+                Array.Resize(ref baseLengths, top * 2);
+            }
+            levels[top] = children.GetEnumerator();
+            baseLengths[top] = length;
+        }
+    }
+
+    /// <summary>Every znode with its path, in pre-order. It allocates a string per znode: for tests and tools, not serving.</summary>
+    public List<KeyValuePair<string, DataNode>> ListNodes()
+    {
+        var list = new List<KeyValuePair<string, DataNode>>(_nodeCount);
+        Walk((path, _, _, node) => list.Add(new(path.ToString(), node)));
+        return list;
+    }
 
     public IReadOnlyDictionary<long, int> Sessions => _sessions;
 
@@ -77,12 +153,13 @@ public sealed class DataTree
     public IReadOnlyCollection<string> Ttls => _ttls;
 
     /// <summary>Number of descendants of a node (not counting the node itself).</summary>
-    public int CountDescendants(string path)
+    public int CountDescendants(string path) => GetNode(path) is { } node ? CountDescendants(node) : 0;
+
+    private static int CountDescendants(DataNode node)
     {
-        var node = GetNode(path);
-        if (node is null) return 0;
         int total = 0;
-        foreach (var child in node.Children) total += 1 + CountDescendants(PathValidation.Join(path, child));
+        if (node.ChildMap is { } children)
+            foreach (var child in children.Values) total += 1 + CountDescendants(child);
         return total;
     }
 
@@ -168,10 +245,10 @@ public sealed class DataTree
     private void Create(ProcessTxnResult rc, TxnHeader header, string path, byte[]? data, IReadOnlyList<Acl> acl, long owner, int parentCVersion)
     {
         rc.Path = path;
+        var parent = Locate(path, out var name);
+        if (parent is null) { rc.Err = ErrorCode.NoNode; return; }
+        if (parent.Child(name) is not null) { rc.Err = ErrorCode.NodeExists; return; }
         string parentPath = PathValidation.Parent(path);
-        if (!_nodes.TryGetValue(parentPath, out var parent)) { rc.Err = ErrorCode.NoNode; return; }
-        string name = PathValidation.Name(path);
-        if (parent.HasChild(name)) { rc.Err = ErrorCode.NodeExists; return; }
 
         if (parentCVersion == -1) parentCVersion = parent.Cversion + 1;
         // A replayed create may be older than the parent state in a fuzzy snapshot; never move cversion back.
@@ -181,8 +258,8 @@ public sealed class DataTree
             parent.Pzxid = header.Zxid;
         }
         var node = new DataNode(data, _acls.Intern(acl), header.Zxid, header.Time, owner);
-        parent.AddChild(name);
-        _nodes[path] = node;
+        parent.AddChild(name.ToString(), node);
+        _nodeCount++;
         ApproximateDataSize += path.Length + (data?.Length ?? 0);
         switch (EphemeralKinds.Of(owner))
         {
@@ -207,13 +284,15 @@ public sealed class DataTree
 
     private ErrorCode Delete(string path, long zxid)
     {
-        if (path == "/" || !_nodes.TryGetValue(path, out var node)) return ErrorCode.NoNode;
+        if (path == "/") return ErrorCode.NoNode;
+        var parent = Locate(path, out var name);
+        if (parent?.Child(name) is not { } node) return ErrorCode.NoNode;
         AddQuotaUsage(path, -node.DataLength, -1);
         string parentPath = PathValidation.Parent(path);
-        var parent = _nodes[parentPath];
-        parent.RemoveChild(PathValidation.Name(path));
+        parent.RemoveChild(name);
         if (zxid > parent.Pzxid) parent.Pzxid = zxid;
-        _nodes.Remove(path);
+        // Only replay onto a fuzzy snapshot (ZooKeeper's) can delete a node that still has children; they go with it.
+        _nodeCount -= 1 + (node.ChildCount == 0 ? 0 : CountDescendants(node));
         ApproximateDataSize -= path.Length + node.DataLength;
         switch (EphemeralKinds.Of(node.EphemeralOwner))
         {
@@ -237,7 +316,7 @@ public sealed class DataTree
 
     private (ErrorCode, Stat?) SetData(string path, byte[]? data, int version, long zxid, long time)
     {
-        if (!_nodes.TryGetValue(path, out var node)) return (ErrorCode.NoNode, null);
+        if (GetNode(path) is not { } node) return (ErrorCode.NoNode, null);
         AddQuotaUsage(path, (data?.Length ?? 0) - node.DataLength, 0);
         ApproximateDataSize += (data?.Length ?? 0) - node.DataLength;
         node.Data = data;
@@ -251,7 +330,7 @@ public sealed class DataTree
 
     private (ErrorCode, Stat?) SetAcl(string path, IReadOnlyList<Acl> acl, int version)
     {
-        if (!_nodes.TryGetValue(path, out var node)) return (ErrorCode.NoNode, null);
+        if (GetNode(path) is not { } node) return (ErrorCode.NoNode, null);
         node.Acl = _acls.Intern(acl);
         node.Aversion = version;
         return (ErrorCode.Ok, node.ToStat());
@@ -263,7 +342,7 @@ public sealed class DataTree
     /// </summary>
     private void AddQuotaUsage(string path, long bytes, int count)
     {
-        if (Quotas.QuotaRootOf(this, path) is not { } root || !_nodes.TryGetValue(Quotas.StatsPath(root), out var stats)) return;
+        if (Quotas.QuotaRootOf(this, path) is not { } root || GetNode(Quotas.StatsPath(root)) is not { } stats) return;
         var usage = Quotas.ParseUsage(stats.Data);
         SetStatsData(stats, new QuotaUsage(usage.Count + count, usage.Bytes + bytes));
     }
@@ -272,15 +351,14 @@ public sealed class DataTree
     private void RecountQuota(string target, DataNode stats)
     {
         long count = 0, bytes = 0;
-        if (_nodes.ContainsKey(target))
+        if (GetNode(target) is { } top)
         {
-            var pending = new Stack<string>([target]);
-            while (pending.TryPop(out string? next))
+            var pending = new Stack<DataNode>([top]);
+            while (pending.TryPop(out var node))
             {
-                var node = _nodes[next];
                 count++;
                 bytes += node.DataLength;
-                foreach (string child in node.Children) pending.Push(PathValidation.Join(next, child));
+                if (node.ChildMap is { } children) foreach (var child in children.Values) pending.Push(child);
             }
         }
         SetStatsData(stats, new QuotaUsage(count, bytes));
@@ -298,7 +376,7 @@ public sealed class DataTree
         _sessions.Remove(sessionId);
         foreach (var path in paths)
         {
-            if (_nodes.TryGetValue(path, out var node) && node.EphemeralOwner == sessionId) Delete(path, zxid);
+            if (GetNode(path) is { } node && node.EphemeralOwner == sessionId) Delete(path, zxid);
         }
         _ephemerals.Remove(sessionId);
     }
@@ -309,36 +387,56 @@ public sealed class DataTree
     /// <summary>
     /// Puts a node read from a snapshot into the tree. Its parent must already be there (snapshots are written
     /// in pre-order). A node that exists (the root and the /zookeeper system nodes the constructor made) takes
-    /// the snapshot's data, ACL and Stat but keeps the children already linked to it.
+    /// the snapshot's data, ACL and Stat but keeps the children already linked to it. A snapshot reader uses
+    /// <see cref="TreeRestorer"/>, which does the same without a lookup from the root per node.
     /// </summary>
     public void RestoreNode(string path, DataNode node)
     {
-        if (node.Children.Count != 0) throw new ArgumentException("a restored node brings no children; they are restored one by one", nameof(node));
-        if (_nodes.TryGetValue(path, out var existing))
+        if (path == "/")
         {
-            IndexOwner(path, existing.EphemeralOwner, add: false);
-            ApproximateDataSize += node.DataLength - existing.DataLength;
-            existing.Data = node.Data;
-            existing.Acl = _acls.Intern(node.Acl);
-            existing.Czxid = node.Czxid;
-            existing.Mzxid = node.Mzxid;
-            existing.Ctime = node.Ctime;
-            existing.Mtime = node.Mtime;
-            existing.Version = node.Version;
-            existing.Cversion = node.Cversion;
-            existing.Aversion = node.Aversion;
-            existing.EphemeralOwner = node.EphemeralOwner;
-            existing.Pzxid = node.Pzxid;
-            IndexOwner(path, existing.EphemeralOwner, add: true);
+            RestoreOver(_root, node, path);
             return;
         }
-        if (path == "/" || !_nodes.TryGetValue(PathValidation.Parent(path), out var parent))
-            throw new ArgumentException($"cannot restore {path}: its parent is not in the tree", nameof(path));
+        var parent = Locate(path, out var name);
+        if (parent is null || name.IsEmpty) throw new ArgumentException($"cannot restore {path}: its parent is not in the tree", nameof(path));
+        if (parent.Child(name) is { } existing) RestoreOver(existing, node, path);
+        else RestoreUnder(parent, name.ToString(), node, path.Length, node.EphemeralOwner == 0 ? null : path);
+    }
+
+    internal DataNode Root => _root;
+
+    /// <summary>A restored node takes the place of one the constructor made; <paramref name="path"/> is its path.</summary>
+    internal void RestoreOver(DataNode existing, DataNode node, string path)
+    {
+        if (node.ChildCount != 0) throw new ArgumentException("a restored node brings no children; they are restored one by one", nameof(node));
+        IndexOwner(path, existing.EphemeralOwner, add: false);
+        ApproximateDataSize += node.DataLength - existing.DataLength;
+        existing.Data = node.Data;
+        existing.Acl = _acls.Intern(node.Acl);
+        existing.Czxid = node.Czxid;
+        existing.Mzxid = node.Mzxid;
+        existing.Ctime = node.Ctime;
+        existing.Mtime = node.Mtime;
+        existing.Version = node.Version;
+        existing.Cversion = node.Cversion;
+        existing.Aversion = node.Aversion;
+        existing.EphemeralOwner = node.EphemeralOwner;
+        existing.Pzxid = node.Pzxid;
+        IndexOwner(path, existing.EphemeralOwner, add: true);
+    }
+
+    /// <summary>
+    /// Links a restored node under <paramref name="parent"/>, which has no child of that name.
+    /// <paramref name="path"/> is needed only for an ephemeral, container or TTL node (they are indexed by path).
+    /// </summary>
+    internal void RestoreUnder(DataNode parent, string name, DataNode node, int pathLength, string? path)
+    {
+        if (node.ChildCount != 0) throw new ArgumentException("a restored node brings no children; they are restored one by one", nameof(node));
         node.Acl = _acls.Intern(node.Acl);
-        parent.AddChild(PathValidation.Name(path));
-        _nodes[path] = node;
-        ApproximateDataSize += path.Length + node.DataLength;
-        IndexOwner(path, node.EphemeralOwner, add: true);
+        parent.AddChild(name, node);
+        _nodeCount++;
+        ApproximateDataSize += pathLength + node.DataLength;
+        if (path is not null) IndexOwner(path, node.EphemeralOwner, add: true);
     }
 
     /// <summary>
@@ -348,13 +446,10 @@ public sealed class DataTree
     /// </summary>
     public void ReplaceWith(DataTree source)
     {
-        _nodes.Clear();
         _acls.Clear();
-        foreach (var (path, node) in source._nodes)
-        {
-            node.Acl = _acls.Intern(node.Acl);
-            _nodes[path] = node;
-        }
+        _root = source._root;
+        _nodeCount = source._nodeCount;
+        source.Walk((_, _, _, node) => node.Acl = _acls.Intern(node.Acl));
         _ephemerals.Clear();
         foreach (var (owner, paths) in source._ephemerals) _ephemerals[owner] = paths;
         _containers.Clear();

@@ -16,17 +16,26 @@ public static class TreeDigest
     /// <summary>The digest version ZooKeeper 3.6 to 3.9 write next to each digest.</summary>
     public const int Version = 2;
 
-    private const string ExcludedPrefix = "/zookeeper/";
+    private static ReadOnlySpan<byte> ExcludedPrefix => "/zookeeper/"u8;
     private const int StatBytes = 60;
 
-    public static long OfNode(string path, DataNode node) => OfNode(path, node.Data, node.Persisted);
+    public static long OfNode(string path, DataNode node) => OfNode(path.AsSpan(), node.Data, node.Persisted);
 
-    /// <summary>The digest of one znode from copied fields (a snapshot image digests the tree off the loop).</summary>
-    public static long OfNode(string path, byte[]? data, in PersistedStat stat)
+    /// <summary>The digest of one znode from copied fields; the root may be given as "/" or "".</summary>
+    public static long OfNode(ReadOnlySpan<char> path, byte[]? data, in PersistedStat stat)
     {
-        if (path.StartsWith(ExcludedPrefix, StringComparison.Ordinal)) return 0;
         // ZooKeeper keys the root both as "" and "/" and always digests it as "".
-        string digestPath = path == "/" ? "" : path;
+        if (path is "/") path = "";
+        // Paths are short: encode on the stack (a path longer than the buffer still gets its exact bytes).
+        int most = Encoding.UTF8.GetMaxByteCount(path.Length);
+        Span<byte> utf8 = most <= 1024 ? stackalloc byte[most] : new byte[most];
+        return OfNodeUtf8(utf8[..Encoding.UTF8.GetBytes(path, utf8)], data, stat);
+    }
+
+    /// <summary>The digest of one znode whose path is given as the UTF-8 bytes a snapshot holds (the root as "").</summary>
+    public static long OfNodeUtf8(ReadOnlySpan<byte> utf8Path, byte[]? data, in PersistedStat stat)
+    {
+        if (utf8Path.StartsWith(ExcludedPrefix)) return 0;
         Span<byte> fields = stackalloc byte[StatBytes];
         BinaryPrimitives.WriteInt64BigEndian(fields, stat.Czxid);
         BinaryPrimitives.WriteInt64BigEndian(fields[8..], stat.Mzxid);
@@ -39,32 +48,20 @@ public static class TreeDigest
         BinaryPrimitives.WriteInt64BigEndian(fields[52..], stat.EphemeralOwner);
 
         uint crc = Crc32.Begin();
-        // Paths are short: encode on the stack (a path longer than the buffer still gets its exact bytes).
-        int most = Encoding.UTF8.GetMaxByteCount(digestPath.Length);
-        Span<byte> pathBytes = most <= 1024 ? stackalloc byte[most] : new byte[most];
-        crc = Crc32.Update(crc, pathBytes[..Encoding.UTF8.GetBytes(digestPath, pathBytes)]);
+        crc = Crc32.Update(crc, utf8Path);
         if (data is not null) crc = Crc32.Update(crc, data);
         crc = Crc32.Update(crc, fields);
         return Crc32.End(crc);
     }
 
-    /// <summary>Trees at least this large are digested on every core (recovery checks a million znodes at start).</summary>
-    private const int ParallelNodesMin = 100_000;
-
     /// <summary>
-    /// The digest of the whole tree: the sum over every node, in any order, so large trees are summed in parallel.
-    /// The caller must keep the tree unchanged meanwhile (recovery before serving, or the server loop itself).
+    /// The digest of the whole tree: the sum over every node, in any order. The caller must keep the tree
+    /// unchanged meanwhile (recovery before serving, or the server loop itself).
     /// </summary>
     public static long Of(DataTree tree)
     {
         long sum = 0;
-        if (tree.NodeCount < ParallelNodesMin)
-        {
-            foreach (var (path, node) in tree.Nodes) unchecked { sum += OfNode(path, node); }
-            return sum;
-        }
-        Parallel.ForEach(tree.Nodes, () => 0L, (entry, _, local) => unchecked(local + OfNode(entry.Key, entry.Value)),
-            local => Interlocked.Add(ref sum, local));
+        tree.Walk((path, _, _, node) => sum = unchecked(sum + OfNode(path, node.Data, node.Persisted)));
         return sum;
     }
 

@@ -1,12 +1,19 @@
 // A copy of what a snapshot stores, taken on the loop in one quick pass so the file can be written off the loop.
+using System.Text;
 using Coordinator.Jute.Records;
 using Coordinator.StateMachine;
 
 namespace Coordinator.Storage;
 
-/// <summary>One znode as a snapshot stores it. Data arrays are never changed in place (a set replaces them), so sharing them is safe.</summary>
-public readonly record struct NodeImage(string Path, byte[]? Data, IReadOnlyList<Acl> Acl, PersistedStat Stat);
+/// <summary>
+/// One znode as a snapshot stores it, in a pre-order list: its name and depth (the root is "" at depth 0), so a
+/// path is rebuilt from the names above it rather than kept per node. Data arrays are never changed in place (a
+/// set replaces them), so sharing them is safe.
+/// </summary>
+public readonly record struct NodeImage(string Name, int Depth, byte[]? Data, IReadOnlyList<Acl> Acl, PersistedStat Stat);
 
+/// <summary>Receives each node of an image with its path as a snapshot writes it (UTF-8, the root as ""), valid during the call.</summary>
+public delegate void ImageNodeVisitor(ReadOnlySpan<byte> utf8Path, in NodeImage node);
 /// <summary>
 /// The tree and its sessions as of <see cref="Zxid"/>. <see cref="Capture"/> runs where the tree is owned (the
 /// server loop) and only copies references and stat fields: no sorting, encoding, hashing or I/O, which
@@ -33,7 +40,7 @@ public sealed class SnapshotImage
     /// <summary>How many znodes the image holds.</summary>
     public int Count { get; }
 
-    /// <summary>Every znode, in no particular order (writing the image sorts it in place).</summary>
+    /// <summary>Every znode in pre-order: each node before its children, siblings in the tree's order.</summary>
     public Span<NodeImage> Nodes => _buffer.AsSpan(0, Count);
 
     /// <summary>The array behind <see cref="Nodes"/>, to hand to the next capture once this image is written.</summary>
@@ -49,7 +56,7 @@ public sealed class SnapshotImage
         int count = tree.NodeCount;
         var buffer = reuse is not null && reuse.Length >= count ? reuse : new NodeImage[count + count / 4];
         int i = 0;
-        foreach (var (path, node) in tree.Nodes) buffer[i++] = new NodeImage(path, node.Data, node.Acl, node.Persisted);
+        tree.Walk((_, name, depth, node) => buffer[i++] = new NodeImage(name, depth, node.Data, node.Acl, node.Persisted));
         return new SnapshotImage(zxid, tree.Sessions.ToArray(), buffer, count);
     }
 
@@ -60,30 +67,30 @@ public sealed class SnapshotImage
     public long Digest()
     {
         long sum = 0;
-        foreach (ref readonly var node in Nodes) unchecked { sum += TreeDigest.OfNode(node.Path, node.Data, node.Stat); }
+        ForEachPath((path, in node) => sum = unchecked(sum + TreeDigest.OfNodeUtf8(path, node.Data, node.Stat)));
         return sum;
     }
-}
 
-/// <summary>
-/// Orders paths as a pre-order walk with siblings in ordinal order visits them: parents before children, and a
-/// node's whole subtree before its next sibling ("/a", "/a/b", "/a-c"). It is ordinal order with '/' sorting
-/// below every other character.
-/// </summary>
-public sealed class PreOrderComparer : IComparer<string>
-{
-    public static readonly PreOrderComparer Instance = new();
-
-    public int Compare(string? x, string? y)
+    /// <summary>Visits the nodes in order with their paths, rebuilt in one buffer from the names along the way.</summary>
+    public void ForEachPath(ImageNodeVisitor visit)
     {
-        if (ReferenceEquals(x, y)) return 0;
-        if (x is null) return -1;
-        if (y is null) return 1;
-        int common = x.AsSpan().CommonPrefixLength(y);
-        if (common == x.Length || common == y.Length) return x.Length - y.Length;
-        char a = x[common], b = y[common];
-        if (a == '/') return -1;
-        if (b == '/') return 1;
-        return a.CompareTo(b);
+        var path = new byte[256];
+        var lengths = new int[16]; // lengths[d]: bytes of the path of the latest node at depth d
+        foreach (ref readonly var node in Nodes)
+        {
+            int depth = node.Depth;
+            int length = 0;
+            if (depth > 0)
+            {
+                int start = lengths[depth - 1];
+                int most = start + 1 + Encoding.UTF8.GetMaxByteCount(node.Name.Length);
+                if (most > path.Length) Array.Resize(ref path, Math.Max(most, path.Length * 2));
+                path[start] = (byte)'/';
+                length = start + 1 + Encoding.UTF8.GetBytes(node.Name, path.AsSpan(start + 1));
+            }
+            if (depth >= lengths.Length) Array.Resize(ref lengths, Math.Max(depth + 1, lengths.Length * 2));
+            lengths[depth] = length;
+            visit(path.AsSpan(0, length), node);
+        }
     }
 }

@@ -1,5 +1,6 @@
 // Reads a ZooKeeper snapshot file (plain or .gz) into a DataTree with its sessions, checking structure and checksums.
 using System.IO.Compression;
+using System.Text;
 using Coordinator.Jute.Records;
 using Coordinator.StateMachine;
 
@@ -124,15 +125,17 @@ public static class SnapshotReader
 
     private static void ReadNodes(SnapshotInput input, DataTree tree, Dictionary<long, IReadOnlyList<Acl>> acls)
     {
+        var restorer = new TreeRestorer(tree);
+        var pathBytes = new byte[256];
         while (true)
         {
             long at = input.Position;
-            string path = input.ReadString();
-            if (path == SnapshotFormat.EndMarker) return;
-            if (path.Length > 0 && path[0] != '/') throw new SnapshotFormatException($"node path \"{path}\" does not start with /", at);
+            var path = pathBytes.AsSpan(0, input.ReadStringBytes(ref pathBytes));
+            if (path.SequenceEqual("/"u8)) return; // SnapshotFormat.EndMarker
+            if (path.Length > 0 && path[0] != '/') throw new SnapshotFormatException($"node path \"{Encoding.UTF8.GetString(path)}\" does not start with /", at);
             var data = input.ReadBuffer();
             long aclId = input.ReadLong();
-            if (!acls.TryGetValue(aclId, out var acl)) throw new SnapshotFormatException($"node {path} refers to ACL id {aclId}, which is not in the ACL cache", at);
+            if (!acls.TryGetValue(aclId, out var acl)) throw new SnapshotFormatException($"node {Encoding.UTF8.GetString(path)} refers to ACL id {aclId}, which is not in the ACL cache", at);
             long czxid = input.ReadLong(), mzxid = input.ReadLong(), ctime = input.ReadLong(), mtime = input.ReadLong();
             int version = input.ReadInt(), cversion = input.ReadInt(), aversion = input.ReadInt();
             long owner = input.ReadLong(), pzxid = input.ReadLong();
@@ -147,7 +150,7 @@ public static class SnapshotReader
             };
             try
             {
-                tree.RestoreNode(path.Length == 0 ? "/" : path, node);
+                restorer.Restore(path, node);
             }
             catch (ArgumentException e)
             {

@@ -13,13 +13,21 @@ internal sealed class SnapshotOutput : IDisposable
     private readonly IDeviceFile _file;
     private readonly byte[] _buffer = new byte[BufferBytes];
     private int _used;
+    private int _summedTo; // _buffer[.._summedTo] is already in the checksum
     private long _position;
     private Adler32 _adler = Adler32.Create();
 
     public SnapshotOutput(IDeviceFile file) => _file = file;
 
     /// <summary>Adler-32 of every byte written so far, as ZooKeeper's CheckedOutputStream reports it.</summary>
-    public long Checksum => _adler.Value;
+    public long Checksum
+    {
+        get
+        {
+            Sum();
+            return _adler.Value;
+        }
+    }
 
     public void WriteInt(int value)
     {
@@ -48,6 +56,13 @@ internal sealed class SnapshotOutput : IDisposable
 
     public void WriteString(string value) => WriteBuffer(Encoding.UTF8.GetBytes(value));
 
+    /// <summary>A string field given as its UTF-8 bytes.</summary>
+    public void WriteStringBytes(ReadOnlySpan<byte> utf8)
+    {
+        WriteInt(utf8.Length);
+        WriteRaw(utf8);
+    }
+
     public void WriteAcl(Acl acl)
     {
         WriteInt(acl.Perms);
@@ -55,9 +70,9 @@ internal sealed class SnapshotOutput : IDisposable
         WriteString(acl.Id.Ident);
     }
 
+    // The checksum runs over whole stretches of the buffer when it drains (or is asked for), not per field.
     public void WriteRaw(ReadOnlySpan<byte> bytes)
     {
-        _adler.Update(bytes);
         while (bytes.Length > 0)
         {
             if (_used == _buffer.Length) Drain();
@@ -75,9 +90,17 @@ internal sealed class SnapshotOutput : IDisposable
         _file.Sync();
     }
 
+    private void Sum()
+    {
+        _adler.Update(_buffer.AsSpan(_summedTo, _used - _summedTo));
+        _summedTo = _used;
+    }
+
     private void Drain()
     {
         if (_used == 0) return;
+        Sum();
+        _summedTo = 0;
         _file.Write(_position, _buffer.AsSpan(0, _used));
         _position += _used;
         _used = 0;
@@ -144,6 +167,18 @@ internal sealed class SnapshotInput
         var bytes = new byte[length];
         ReadInto(bytes);
         return Encoding.UTF8.GetString(bytes);
+    }
+
+    /// <summary>A string field's UTF-8 bytes, copied into <paramref name="into"/> (grown when short); a null string reads as empty.</summary>
+    public int ReadStringBytes(ref byte[] into)
+    {
+        long at = Position;
+        int length = ReadInt();
+        if (length == -1) return 0;
+        if (length < -1 || length > StorageLimits.SnapshotFieldBytesMax) throw new SnapshotFormatException($"impossible field length {length}", at);
+        if (into.Length < length) into = new byte[Math.Max(length, into.Length * 2)];
+        ReadInto(into.AsSpan(0, length));
+        return length;
     }
 
     public Acl ReadAcl()

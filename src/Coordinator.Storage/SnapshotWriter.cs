@@ -38,8 +38,8 @@ public static class SnapshotWriter
 
     /// <summary>
     /// Writes snapshot.&lt;hex zxid&gt; of a captured image; safe on any thread, since the image is a copy. Nodes
-    /// are written in pre-order with siblings in ordinal order, so the same tree always gives the same bytes; the
-    /// image's node array is sorted in place.
+    /// are written in the image's pre-order (parents before children, siblings in the tree's order, as ZooKeeper
+    /// writes them too).
     /// </summary>
     public static string Write(IStorageDevice device, string folder, SnapshotImage image)
     {
@@ -64,7 +64,7 @@ public static class SnapshotWriter
     /// </summary>
     public static byte[] Serialize(DataTree tree) => Serialize(SnapshotImage.Capture(tree, tree.LastProcessedZxid));
 
-    /// <summary>The bytes <see cref="Write(IStorageDevice, string, SnapshotImage)"/> would put in the file; sorts the image's nodes in place.</summary>
+    /// <summary>The bytes <see cref="Write(IStorageDevice, string, SnapshotImage)"/> would put in the file.</summary>
     public static byte[] Serialize(SnapshotImage image)
     {
         var file = new MemoryFile();
@@ -79,20 +79,23 @@ public static class SnapshotWriter
     private static void WriteImage(SnapshotOutput output, SnapshotImage image)
     {
         long zxid = image.Zxid;
-        // Sorted in place: the image is a copy made for this write (a second copy would cost ~90 MB per million znodes).
-        var nodes = image.Nodes;
-        nodes.Sort(static (x, y) => PreOrderComparer.Instance.Compare(x.Path, y.Path));
-        var aclIds = AssignAclIds(nodes);
+        var aclIds = AssignAclIds(image.Nodes);
         WriteHeaderAndSessions(output, image.Sessions);
         WriteAclCache(output, aclIds);
-        foreach (ref readonly var node in image.Nodes) WriteNode(output, node, aclIds);
+        // The digest is summed in the same pass, from the path bytes being written.
+        long digest = 0;
+        image.ForEachPath((path, in node) =>
+        {
+            WriteNode(output, path, node, aclIds);
+            digest = unchecked(digest + TreeDigest.OfNodeUtf8(path, node.Data, node.Stat));
+        });
         output.WriteString(SnapshotFormat.EndMarker);
         Seal(output);
         output.WriteLong(zxid);
         output.WriteInt(TreeDigest.Version);
         // Before any txn ZooKeeper writes an empty digest (zxid 0, digest 0) and ignores it on load; doing
         // the same keeps a fresh tree's snapshot.0 byte-identical to ZooKeeper's.
-        output.WriteLong(zxid > 0 ? image.Digest() : 0);
+        output.WriteLong(zxid > 0 ? digest : 0);
         Seal(output);
     }
 
@@ -121,9 +124,9 @@ public static class SnapshotWriter
         }
     }
 
-    private static void WriteNode(SnapshotOutput output, in NodeImage node, Dictionary<IReadOnlyList<Acl>, long> aclIds)
+    private static void WriteNode(SnapshotOutput output, ReadOnlySpan<byte> utf8Path, in NodeImage node, Dictionary<IReadOnlyList<Acl>, long> aclIds)
     {
-        output.WriteString(node.Path == "/" ? "" : node.Path);
+        output.WriteStringBytes(utf8Path);
         output.WriteBuffer(node.Data);
         output.WriteLong(aclIds[node.Acl]);
         var stat = node.Stat;

@@ -39,7 +39,7 @@ public sealed class SnapshotImageTests
         var device = new MemoryDevice();
         SnapshotWriter.Write(device, "/mem/a/version-2", first);
         first.Release();
-        Assert.All(first.Buffer, n => Assert.Null(n.Path));
+        Assert.All(first.Buffer, n => Assert.Null(n.Name));
 
         // Fewer znodes than the buffer holds: it is reused, and the snapshot is what a fresh capture gives.
         script.Delete(1, "/binary");
@@ -62,22 +62,20 @@ public sealed class SnapshotImageTests
     }
 
     [Fact]
-    public void PathsSortIntoPreOrderWithOrdinalSiblings()
+    public void TheImageListsEveryPathInPreOrder()
     {
-        // Names chosen so that plain ordinal order of whole paths differs from pre-order ('-' sorts before '/').
+        // Names chosen so that ordinal order of whole paths differs from pre-order ('-' sorts before '/').
         var tree = new TxnScript();
         foreach (string p in new[] { "/a", "/a-c", "/a/b", "/a/b-x", "/a/b/c", "/a0", "/ab", "/a-c/z", "/B", "/é" })
             tree.Create(1, p, null);
-        var sorted = tree.Tree.Nodes.Keys.ToList();
-        sorted.Sort(PreOrderComparer.Instance);
-        Assert.Equal(TreeAssert.PreOrder(tree.Tree), sorted);
+        AssertPreOrder(tree.Tree);
     }
 
     [Fact]
-    public void RandomTreesSortIntoPreOrder()
+    public void RandomTreesGiveEveryPathInPreOrder()
     {
         var random = new Random(1234);
-        string alphabet = "ab-./0Z_";
+        string alphabet = "ab-./0Z_é";
         for (int round = 0; round < 50; round++)
         {
             var script = new TxnScript();
@@ -92,9 +90,30 @@ public sealed class SnapshotImageTests
                 script.Create(1, path, null);
                 paths.Add(path);
             }
-            var sorted = script.Tree.Nodes.Keys.ToList();
-            sorted.Sort(PreOrderComparer.Instance);
-            Assert.Equal(TreeAssert.PreOrder(script.Tree), sorted);
+            // Delete some leaves too, so sibling maps have holes.
+            foreach (string path in paths.Skip(1).Where(p => script.Tree.GetNode(p)!.ChildCount == 0 && random.Next(4) == 0).ToList())
+                script.Delete(1, path);
+            AssertPreOrder(script.Tree);
+        }
+    }
+
+    /// <summary>The image's rebuilt paths are exactly the tree's, each after its parent, and the bytes are each node's.</summary>
+    private static void AssertPreOrder(DataTree tree)
+    {
+        var image = SnapshotImage.Capture(tree, 1);
+        var listed = new List<string>();
+        image.ForEachPath((path, in node) =>
+        {
+            string p = path.IsEmpty ? "/" : System.Text.Encoding.UTF8.GetString(path);
+            Assert.Same(tree.GetNode(p)!.Data, node.Data);
+            listed.Add(p);
+        });
+        Assert.Equal(TreeAssert.PreOrder(tree).Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+        var seen = new HashSet<string>();
+        foreach (string p in listed)
+        {
+            if (p != "/") Assert.Contains(p[..Math.Max(1, p.LastIndexOf('/'))], seen);
+            seen.Add(p);
         }
     }
 }
