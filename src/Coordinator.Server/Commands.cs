@@ -20,6 +20,12 @@ internal sealed record DisconnectCommand(IClientConnection Connection) : Command
 
 internal sealed record TickCommand : Command;
 
+/// <summary>From the snapshotter (or the loop itself): take the next share of the snapshot in progress.</summary>
+internal sealed record SnapshotShareCommand : Command
+{
+    public static readonly SnapshotShareCommand Instance = new();
+}
+
 internal sealed record QueryCommand(Action<ServerNode> Run) : Command;
 
 /// <summary>From the log flusher: every txn up to <see cref="Zxid"/> is durable.</summary>

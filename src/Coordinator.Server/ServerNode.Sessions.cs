@@ -146,6 +146,8 @@ public sealed partial class ServerNode
     private void HandleTick()
     {
         CatchUpWithFlusher();
+        // A share whose wake-up found the command queue full is picked up here.
+        _snapshotter?.ContinueSnapshot();
         TakeSnapshotIfDue();
         long now = NowMs;
         if (_replica is not null)

@@ -218,6 +218,7 @@ public sealed partial class ServerNode : IAsyncDisposable
             case SetWatchesCommand s: HandleSetWatches(s); break;
             case DisconnectCommand d: HandleDisconnect(d.Connection); break;
             case TickCommand: HandleTick(); break;
+            case SnapshotShareCommand: _snapshotter?.ContinueSnapshot(); break;
             case QueryCommand q: q.Run(this); break;
             case LogFailedCommand f: HandleLogFailed(f.Error); break;
             case PeerCommand p: _replica?.Step(p.From, p.Message); break;
@@ -293,15 +294,18 @@ public sealed partial class ServerNode : IAsyncDisposable
 
     /// <summary>
     /// A snapshot that comes due while the previous one is still being written is taken at the next apply or
-    /// tick that finds the snapshotter free: delayed, never dropped.
+    /// tick that finds the snapshotter free: delayed, never dropped. Its shares are taken between other
+    /// commands: the snapshotter asks for each one with a <see cref="SnapshotShareCommand"/>.
     /// </summary>
     private void TakeSnapshotIfDue()
     {
-        if (!_snapshotDue || _snapshotter is null || !_snapshotter.TryTakeSnapshot(Tree)) return;
+        if (!_snapshotDue || _snapshotter is null || !_snapshotter.TryStartSnapshot(Tree, WakeForSnapshot)) return;
         _snapshotDue = false;
         // Txns after this one start a new log file, so old files can be purged once newer snapshots exist.
         _flusher.RequestRoll();
     }
+
+    private void WakeForSnapshot() => _commands.Writer.TryWrite(SnapshotShareCommand.Instance);
 
     /// <summary>Sends the watch events the last apply fired, before the response that observes the change.</summary>
     private void DeliverWatchEvents()

@@ -11,14 +11,19 @@ namespace Coordinator.StateMachine;
 internal sealed class AclInterner
 {
     private readonly Dictionary<IReadOnlyList<Acl>, IReadOnlyList<Acl>> _lists = new(AclListComparer.Instance);
+    private readonly List<IReadOnlyList<Acl>> _ordered = [];
     private IReadOnlyList<Acl>? _lastSeen;
     private IReadOnlyList<Acl>? _lastInterned;
 
     public void Clear()
     {
         _lists.Clear();
+        _ordered.Clear();
         _lastSeen = _lastInterned = null;
     }
+
+    /// <summary>Every list interned so far, in the order first seen (lists no node uses any more stay).</summary>
+    public IReadOnlyList<IReadOnlyList<Acl>> Lists => _ordered;
 
     public IReadOnlyList<Acl> Intern(IReadOnlyList<Acl> acl)
     {
@@ -27,6 +32,7 @@ internal sealed class AclInterner
         {
             interned = acl.ToArray();
             _lists[interned] = interned;
+            _ordered.Add(interned);
         }
         _lastSeen = acl;
         _lastInterned = interned;

@@ -29,6 +29,9 @@ public sealed class DataNode
     public long EphemeralOwner { get; set; }
     public long Pzxid { get; set; }
 
+    /// <summary>The <see cref="TreeCapture"/> generation that has already taken this node's state (see there).</summary>
+    internal int CaptureMark;
+
     /// <summary>
     /// Child names (not paths), unordered like ZooKeeper's listings. A node knows its children by name and the
     /// tree finds a node by walking its path from the root, so no znode keeps its full path: the path string and a

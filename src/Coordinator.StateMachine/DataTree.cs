@@ -17,6 +17,8 @@ public sealed class DataTree
     // Nodes hang off the root by name (DataNode.Children); a path is found by walking it. No path is stored.
     private DataNode _root;
     private int _nodeCount;
+    private TreeCapture? _capture;
+    private int _captureGeneration;
     private readonly Dictionary<long, HashSet<string>> _ephemerals = new();
     private readonly HashSet<string> _containers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _ttls = new(StringComparer.Ordinal);
@@ -40,7 +42,7 @@ public sealed class DataTree
 
     private void AddSystemNode(string path, IReadOnlyList<Acl> acl)
     {
-        GetNode(PathValidation.Parent(path))!.AddChild(PathValidation.Name(path), new DataNode([], acl, 0, 0, 0));
+        GetNode(PathValidation.Parent(path))!.AddChild(PathValidation.Name(path), new DataNode([], _acls.Intern(acl), 0, 0, 0));
         _nodeCount++;
         ApproximateDataSize += path.Length;
     }
@@ -129,6 +131,28 @@ public sealed class DataTree
             levels[top] = children.GetEnumerator();
             baseLengths[top] = length;
         }
+    }
+
+    /// <summary>
+    /// Starts an exact capture of the tree as of now (see <see cref="TreeCapture"/>), taken a share at a time by
+    /// the thread that owns the tree. One capture at a time; disposing it ends it early.
+    /// </summary>
+    public TreeCapture BeginCapture()
+    {
+        if (_capture is not null) throw new InvalidOperationException("a capture of this tree is already in progress");
+        _capture = new TreeCapture(this, ++_captureGeneration, LastProcessedZxid, [.. _sessions], [.. _acls.Lists]);
+        return _capture;
+    }
+
+    internal void EndCapture(TreeCapture capture)
+    {
+        if (_capture == capture) _capture = null;
+    }
+
+    /// <summary>Called before any change to a node's fields or children, so a capture in progress keeps what it had.</summary>
+    private void BeforeChange(DataNode node)
+    {
+        if (_capture is { } capture && node.CaptureMark != capture.Generation) capture.Preserve(node);
     }
 
     /// <summary>Every znode with its path, in pre-order. It allocates a string per znode: for tests and tools, not serving.</summary>
@@ -250,6 +274,7 @@ public sealed class DataTree
         if (parent.Child(name) is not null) { rc.Err = ErrorCode.NodeExists; return; }
         string parentPath = PathValidation.Parent(path);
 
+        BeforeChange(parent);
         if (parentCVersion == -1) parentCVersion = parent.Cversion + 1;
         // A replayed create may be older than the parent state in a fuzzy snapshot; never move cversion back.
         if (parentCVersion > parent.Cversion)
@@ -257,7 +282,8 @@ public sealed class DataTree
             parent.Cversion = parentCVersion;
             parent.Pzxid = header.Zxid;
         }
-        var node = new DataNode(data, _acls.Intern(acl), header.Zxid, header.Time, owner);
+        // Created after a capture began: not part of it, and nothing to preserve when it changes.
+        var node = new DataNode(data, _acls.Intern(acl), header.Zxid, header.Time, owner) { CaptureMark = _capture?.Generation ?? 0 };
         parent.AddChild(name.ToString(), node);
         _nodeCount++;
         ApproximateDataSize += path.Length + (data?.Length ?? 0);
@@ -289,6 +315,7 @@ public sealed class DataTree
         if (parent?.Child(name) is not { } node) return ErrorCode.NoNode;
         AddQuotaUsage(path, -node.DataLength, -1);
         string parentPath = PathValidation.Parent(path);
+        BeforeChange(parent);
         parent.RemoveChild(name);
         if (zxid > parent.Pzxid) parent.Pzxid = zxid;
         // Only replay onto a fuzzy snapshot (ZooKeeper's) can delete a node that still has children; they go with it.
@@ -319,6 +346,7 @@ public sealed class DataTree
         if (GetNode(path) is not { } node) return (ErrorCode.NoNode, null);
         AddQuotaUsage(path, (data?.Length ?? 0) - node.DataLength, 0);
         ApproximateDataSize += (data?.Length ?? 0) - node.DataLength;
+        BeforeChange(node);
         node.Data = data;
         node.Version = version;
         node.Mzxid = zxid;
@@ -331,6 +359,7 @@ public sealed class DataTree
     private (ErrorCode, Stat?) SetAcl(string path, IReadOnlyList<Acl> acl, int version)
     {
         if (GetNode(path) is not { } node) return (ErrorCode.NoNode, null);
+        BeforeChange(node);
         node.Acl = _acls.Intern(acl);
         node.Aversion = version;
         return (ErrorCode.Ok, node.ToStat());
@@ -368,6 +397,7 @@ public sealed class DataTree
     {
         byte[] data = usage.ToBytes();
         ApproximateDataSize += data.Length - stats.DataLength;
+        BeforeChange(stats);
         stats.Data = data;
     }
 
@@ -409,6 +439,7 @@ public sealed class DataTree
     internal void RestoreOver(DataNode existing, DataNode node, string path)
     {
         if (node.ChildCount != 0) throw new ArgumentException("a restored node brings no children; they are restored one by one", nameof(node));
+        BeforeChange(existing);
         IndexOwner(path, existing.EphemeralOwner, add: false);
         ApproximateDataSize += node.DataLength - existing.DataLength;
         existing.Data = node.Data;
@@ -433,6 +464,8 @@ public sealed class DataTree
     {
         if (node.ChildCount != 0) throw new ArgumentException("a restored node brings no children; they are restored one by one", nameof(node));
         node.Acl = _acls.Intern(node.Acl);
+        node.CaptureMark = _capture?.Generation ?? 0;
+        BeforeChange(parent);
         parent.AddChild(name, node);
         _nodeCount++;
         ApproximateDataSize += pathLength + node.DataLength;
@@ -446,6 +479,7 @@ public sealed class DataTree
     /// </summary>
     public void ReplaceWith(DataTree source)
     {
+        _capture?.Abandon();
         _acls.Clear();
         _root = source._root;
         _nodeCount = source._nodeCount;

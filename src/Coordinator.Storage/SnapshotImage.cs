@@ -5,20 +5,13 @@ using Coordinator.StateMachine;
 
 namespace Coordinator.Storage;
 
-/// <summary>
-/// One znode as a snapshot stores it, in a pre-order list: its name and depth (the root is "" at depth 0), so a
-/// path is rebuilt from the names above it rather than kept per node. Data arrays are never changed in place (a
-/// set replaces them), so sharing them is safe.
-/// </summary>
-public readonly record struct NodeImage(string Name, int Depth, byte[]? Data, IReadOnlyList<Acl> Acl, PersistedStat Stat);
-
 /// <summary>Receives each node of an image with its path as a snapshot writes it (UTF-8, the root as ""), valid during the call.</summary>
 public delegate void ImageNodeVisitor(ReadOnlySpan<byte> utf8Path, in NodeImage node);
 /// <summary>
-/// The tree and its sessions as of <see cref="Zxid"/>. <see cref="Capture"/> runs where the tree is owned (the
-/// server loop) and only copies references and stat fields: no sorting, encoding, hashing or I/O, which
-/// <see cref="SnapshotWriter"/> then does on another thread. Unlike ZooKeeper's fuzzy snapshots, the image is
-/// exact: every node is as of the same zxid.
+/// The tree and its sessions as of <see cref="Zxid"/>, copied in one pass. <see cref="Capture"/> runs where the
+/// tree is owned and only copies references and stat fields: no encoding, hashing or I/O, which
+/// <see cref="SnapshotWriter"/> then does, on any thread. Unlike ZooKeeper's fuzzy snapshots, the image is exact:
+/// every node is as of the same zxid.
 /// </summary>
 public sealed class SnapshotImage
 {
@@ -43,25 +36,21 @@ public sealed class SnapshotImage
     /// <summary>Every znode in pre-order: each node before its children, siblings in the tree's order.</summary>
     public Span<NodeImage> Nodes => _buffer.AsSpan(0, Count);
 
-    /// <summary>The array behind <see cref="Nodes"/>, to hand to the next capture once this image is written.</summary>
-    public NodeImage[] Buffer => _buffer;
-
     /// <summary>
-    /// Copies the tree as it is now; the snapshot is named after <paramref name="zxid"/> (normally the last
-    /// applied). A <paramref name="reuse"/> array large enough is filled instead of a new one: a million znodes
-    /// make an image of about 90 MB, and allocating one per snapshot kept several of them resident.
+    /// Copies the tree as it is now, in one pass; the snapshot is named after <paramref name="zxid"/> (normally
+    /// the last applied). For a learner's SNAP and for tests: periodic snapshots stream a <see cref="TreeCapture"/>
+    /// instead (<see cref="CapturePipe"/>), which needs no copy of the whole tree.
     /// </summary>
-    public static SnapshotImage Capture(DataTree tree, long zxid, NodeImage[]? reuse = null)
+    public static SnapshotImage Capture(DataTree tree, long zxid)
     {
-        int count = tree.NodeCount;
-        var buffer = reuse is not null && reuse.Length >= count ? reuse : new NodeImage[count + count / 4];
+        var buffer = new NodeImage[tree.NodeCount];
         int i = 0;
         tree.Walk((_, name, depth, node) => buffer[i++] = new NodeImage(name, depth, node.Data, node.Acl, node.Persisted));
-        return new SnapshotImage(zxid, tree.Sessions.ToArray(), buffer, count);
+        return new SnapshotImage(zxid, tree.Sessions.ToArray(), buffer, i);
     }
 
-    /// <summary>Drops the image's references to znode data and paths, so deleted znodes can be collected while the buffer waits for reuse.</summary>
-    public void Release() => Nodes.Clear();
+    /// <summary>The nodes as one block, for the writer.</summary>
+    internal ReadOnlyMemory<NodeImage> Memory => _buffer.AsMemory(0, Count);
 
     /// <summary>ZooKeeper's tree digest of the image (the same sum <see cref="TreeDigest.Of"/> gives for the tree).</summary>
     public long Digest()
@@ -74,23 +63,34 @@ public sealed class SnapshotImage
     /// <summary>Visits the nodes in order with their paths, rebuilt in one buffer from the names along the way.</summary>
     public void ForEachPath(ImageNodeVisitor visit)
     {
-        var path = new byte[256];
-        var lengths = new int[16]; // lengths[d]: bytes of the path of the latest node at depth d
-        foreach (ref readonly var node in Nodes)
+        var paths = new SnapshotPaths();
+        foreach (ref readonly var node in Nodes) visit(paths.Next(node), node);
+    }
+}
+
+/// <summary>
+/// Rebuilds the path of each node of a pre-order list (<see cref="NodeImage"/>) from its name and depth, as the
+/// UTF-8 bytes a snapshot stores (the root as ""); each path is valid until the next call.
+/// </summary>
+public sealed class SnapshotPaths
+{
+    private byte[] _path = new byte[256];
+    private int[] _lengths = new int[16]; // _lengths[d]: bytes of the path of the latest node at depth d
+
+    public ReadOnlySpan<byte> Next(in NodeImage node)
+    {
+        int depth = node.Depth;
+        int length = 0;
+        if (depth > 0)
         {
-            int depth = node.Depth;
-            int length = 0;
-            if (depth > 0)
-            {
-                int start = lengths[depth - 1];
-                int most = start + 1 + Encoding.UTF8.GetMaxByteCount(node.Name.Length);
-                if (most > path.Length) Array.Resize(ref path, Math.Max(most, path.Length * 2));
-                path[start] = (byte)'/';
-                length = start + 1 + Encoding.UTF8.GetBytes(node.Name, path.AsSpan(start + 1));
-            }
-            if (depth >= lengths.Length) Array.Resize(ref lengths, Math.Max(depth + 1, lengths.Length * 2));
-            lengths[depth] = length;
-            visit(path.AsSpan(0, length), node);
+            int start = _lengths[depth - 1];
+            int most = start + 1 + Encoding.UTF8.GetMaxByteCount(node.Name.Length);
+            if (most > _path.Length) Array.Resize(ref _path, Math.Max(most, _path.Length * 2));
+            _path[start] = (byte)'/';
+            length = start + 1 + Encoding.UTF8.GetBytes(node.Name, _path.AsSpan(start + 1));
         }
+        if (depth >= _lengths.Length) Array.Resize(ref _lengths, Math.Max(depth + 1, _lengths.Length * 2));
+        _lengths[depth] = length;
+        return _path.AsSpan(0, length);
     }
 }

@@ -41,16 +41,37 @@ public static class SnapshotWriter
     /// are written in the image's pre-order (parents before children, siblings in the tree's order, as ZooKeeper
     /// writes them too).
     /// </summary>
-    public static string Write(IStorageDevice device, string folder, SnapshotImage image)
+    public static string Write(IStorageDevice device, string folder, SnapshotImage image) =>
+        WriteFile(device, folder, image.Zxid, output =>
+            WriteBody(output, image.Zxid, image.Sessions, AssignAclIds(image.Nodes), [image.Memory]));
+
+    /// <summary>
+    /// Writes snapshot.&lt;hex zxid&gt; of a capture as the tree's owner pumps it through <paramref name="pipe"/>;
+    /// runs on the writer's own thread. Cancelled or abandoned, it throws <see cref="OperationCanceledException"/>
+    /// and leaves no file behind.
+    /// </summary>
+    public static string Write(IStorageDevice device, string folder, CapturePipe pipe, CancellationToken cancellation)
+    {
+        var capture = pipe.Capture;
+        return WriteFile(device, folder, capture.Zxid, output =>
+            WriteBody(output, capture.Zxid, capture.Sessions, AssignAclIds(capture.AclLists), pipe.Chunks(cancellation)));
+    }
+
+    private static string WriteFile(IStorageDevice device, string folder, long zxid, Action<SnapshotOutput> write)
     {
         if (!device.DirectoryExists(folder)) device.CreateDirectory(folder);
-        long zxid = image.Zxid;
         string temp = Path.Combine(folder, ZkFiles.TempSnapshotName(zxid));
         string final = Path.Combine(folder, ZkFiles.SnapshotName(zxid));
-        using (var output = new SnapshotOutput(device.Create(temp)))
+        try
         {
-            WriteImage(output, image);
+            using var output = new SnapshotOutput(device.Create(temp));
+            write(output);
             output.Sync();
+        }
+        catch
+        {
+            try { device.Delete(temp); } catch (IOException) { } // nothing reads temp files; this only tidies up
+            throw;
         }
         // Only a complete, synced snapshot gets a name ZooKeeper (and Recovery) will look at.
         device.Move(temp, final);
@@ -70,25 +91,29 @@ public static class SnapshotWriter
         var file = new MemoryFile();
         using (var output = new SnapshotOutput(file))
         {
-            WriteImage(output, image);
+            WriteBody(output, image.Zxid, image.Sessions, AssignAclIds(image.Nodes), [image.Memory]);
             output.Sync();
         }
         return file.ToArray();
     }
 
-    private static void WriteImage(SnapshotOutput output, SnapshotImage image)
+    private static void WriteBody(SnapshotOutput output, long zxid, IReadOnlyList<KeyValuePair<long, int>> sessions,
+        Dictionary<IReadOnlyList<Acl>, long> aclIds, IEnumerable<ReadOnlyMemory<NodeImage>> chunks)
     {
-        long zxid = image.Zxid;
-        var aclIds = AssignAclIds(image.Nodes);
-        WriteHeaderAndSessions(output, image.Sessions);
+        WriteHeaderAndSessions(output, sessions);
         WriteAclCache(output, aclIds);
-        // The digest is summed in the same pass, from the path bytes being written.
+        // Paths are rebuilt from the names, and the digest summed from the bytes being written, in one pass.
+        var paths = new SnapshotPaths();
         long digest = 0;
-        image.ForEachPath((path, in node) =>
+        foreach (var chunk in chunks)
         {
-            WriteNode(output, path, node, aclIds);
-            digest = unchecked(digest + TreeDigest.OfNodeUtf8(path, node.Data, node.Stat));
-        });
+            foreach (ref readonly var node in chunk.Span)
+            {
+                var path = paths.Next(node);
+                WriteNode(output, path, node, aclIds);
+                digest = unchecked(digest + TreeDigest.OfNodeUtf8(path, node.Data, node.Stat));
+            }
+        }
         output.WriteString(SnapshotFormat.EndMarker);
         Seal(output);
         output.WriteLong(zxid);
@@ -150,17 +175,25 @@ public static class SnapshotWriter
     /// <summary>Ids 1, 2, ... in order of first use (pre-order); OPEN_ACL_UNSAFE gets ZooKeeper's reserved -1.</summary>
     private static Dictionary<IReadOnlyList<Acl>, long> AssignAclIds(ReadOnlySpan<NodeImage> nodes)
     {
-        var ids = new Dictionary<IReadOnlyList<Acl>, long>(AclListComparer.Instance)
-        {
-            [Acl.OpenAclUnsafe] = SnapshotFormat.OpenAclUnsafeId,
-        };
+        var ids = NewAclIds();
         long next = 1;
         foreach (ref readonly var node in nodes)
-        {
-            if (!ids.ContainsKey(node.Acl)) ids[node.Acl] = next++;
-        }
+            if (ids.TryAdd(node.Acl, next)) next++;
         return ids;
     }
+
+    /// <summary>Ids 1, 2, ... for every list a capture's nodes can have, in the order the tree first saw them.</summary>
+    private static Dictionary<IReadOnlyList<Acl>, long> AssignAclIds(IReadOnlyList<IReadOnlyList<Acl>> lists)
+    {
+        var ids = NewAclIds();
+        long next = 1;
+        foreach (var list in lists)
+            if (ids.TryAdd(list, next)) next++;
+        return ids;
+    }
+
+    private static Dictionary<IReadOnlyList<Acl>, long> NewAclIds() =>
+        new(AclListComparer.Instance) { [Acl.OpenAclUnsafe] = SnapshotFormat.OpenAclUnsafeId };
 }
 
 /// <summary>An in-memory <see cref="IDeviceFile"/> for <see cref="SnapshotWriter.Serialize(SnapshotImage)"/>: sequential writes into a growing buffer.</summary>

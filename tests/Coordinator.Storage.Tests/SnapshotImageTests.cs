@@ -31,27 +31,74 @@ public sealed class SnapshotImageTests
         Assert.Equal(TreeDigest.Of(expected), written.Digest!.Value.Digest);
     }
 
-    [Fact]
-    public void A_reused_buffer_gives_the_same_snapshot_and_is_released_after_the_write()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(64)]
+    public async Task A_capture_pumped_while_the_tree_changes_writes_the_tree_as_of_its_start(int seed)
     {
-        var script = TxnScript.Everything(extraNodes: 50);
-        var first = SnapshotImage.Capture(script.Tree, script.LastZxid);
+        var random = new Random(seed);
+        var script = TxnScript.Everything(extraNodes: 300);
+        for (int i = 0; i < 300; i++) script.Create(1, $"/a/deep{i % 7}" + (i < 7 ? "" : $"/n{i}"), [(byte)i]);
         var device = new MemoryDevice();
-        SnapshotWriter.Write(device, "/mem/a/version-2", first);
-        first.Release();
-        Assert.All(first.Buffer, n => Assert.Null(n.Name));
+        var expected = SnapshotReader.Read(device, SnapshotWriter.Write(device, "/mem/expected/version-2", script.Tree, script.LastZxid));
 
-        // Fewer znodes than the buffer holds: it is reused, and the snapshot is what a fresh capture gives.
-        script.Delete(1, "/binary");
-        var reused = SnapshotImage.Capture(script.Tree, script.LastZxid, first.Buffer);
-        Assert.Same(first.Buffer, reused.Buffer);
-        string a = SnapshotWriter.Write(device, "/mem/b/version-2", reused);
-        string b = SnapshotWriter.Write(device, "/mem/c/version-2", SnapshotImage.Capture(script.Tree, script.LastZxid));
-        Assert.Equal(device.ReadAllBytes(b), device.ReadAllBytes(a));
+        using var woken = new SemaphoreSlim(0);
+        var pipe = new CapturePipe(script.Tree.BeginCapture(), () => woken.Release(), chunkNodes: 1 + random.Next(20));
+        var writer = Task.Run(() => SnapshotWriter.Write(device, Folder, pipe, CancellationToken.None));
+        int changes = 0;
+        // The loop's part: a share, then a few changes of every kind, until the capture is handed over.
+        for (int round = 0; !pipe.Pump(); round++)
+        {
+            Assert.True(round < 100_000, "the capture never completed");
+            for (int k = random.Next(4); k > 0; k--, changes++) ChangeSomething(script, random, changes);
+            if (random.Next(3) == 0) woken.Wait(TimeSpan.FromMilliseconds(5));
+        }
+        string file = await writer.WaitAsync(TimeSpan.FromSeconds(30));
 
-        // More znodes than it holds: a larger buffer replaces it.
-        for (int i = 0; i < first.Buffer.Length; i++) script.Create(1, $"/grow{i}", null);
-        Assert.NotSame(first.Buffer, SnapshotImage.Capture(script.Tree, script.LastZxid, first.Buffer).Buffer);
+        Assert.True(changes > 50, $"only {changes} changes landed during the capture");
+        var written = SnapshotReader.Read(device, file);
+        TreeAssert.Equal(expected.Tree, written.Tree);
+        Assert.Equal(expected.Digest, written.Digest);
+        // After the capture the tree tracks nothing: the next one can start, and sees the changes.
+        var next = new CapturePipe(script.Tree.BeginCapture(), () => { });
+        next.Capture.Dispose();
+    }
+
+    private static void ChangeSomething(TxnScript script, Random random, int n)
+    {
+        var nodes = script.Tree.ListNodes().Select(e => e.Key).Where(p => !p.StartsWith("/zookeeper", StringComparison.Ordinal) && p != "/").ToList();
+        string some = nodes[random.Next(nodes.Count)];
+        switch (random.Next(6))
+        {
+            case 0: script.SetData(1, some, [(byte)n, 1, 2]); break;
+            case 1: script.SetAcl(1, some, TxnScript.ReadOnly); break;
+            case 2: script.Create(1, $"{some}/new{n}", [(byte)n]); break;
+            case 3: script.CreateSession(0x1000 + n); break;
+            default:
+                string? leaf = nodes.Where(p => script.Tree.GetNode(p)!.ChildCount == 0).OrderBy(_ => random.Next()).FirstOrDefault();
+                if (leaf is not null) script.Delete(1, leaf);
+                break;
+        }
+    }
+
+    [Fact]
+    public async Task A_cancelled_write_leaves_no_file_and_lets_the_tree_go()
+    {
+        var script = TxnScript.Everything(extraNodes: 100);
+        var device = new MemoryDevice();
+        using var cancel = new CancellationTokenSource();
+        var pipe = new CapturePipe(script.Tree.BeginCapture(), () => { }, chunkNodes: 8);
+        Assert.False(pipe.Pump());
+        var writer = Task.Run(() => SnapshotWriter.Write(device, Folder, pipe, cancel.Token));
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writer.WaitAsync(TimeSpan.FromSeconds(30)));
+        pipe.Close(); // as DurableStorage does when its writer stops
+        Assert.True(pipe.Pump());
+        Assert.True(pipe.Capture.Abandoned);
+        Assert.Empty(device.DirectoryExists(Folder) ? device.ListFiles(Folder) : []);
+        script.SetData(1, "/a", [7]); // nothing preserves for the abandoned capture any more
+        script.Tree.BeginCapture().Dispose();
     }
 
     [Fact]

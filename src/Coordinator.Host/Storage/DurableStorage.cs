@@ -30,8 +30,11 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IReplicaSt
     /// <summary>Held while files are deleted or cut: autopurge on its timer, truncation and snapshot install on the flusher.</summary>
     private readonly Lock _filesLock = new();
 
-    /// <summary>The array snapshot images are captured into, reused from one snapshot to the next (one is written at a time).</summary>
-    private NodeImage[]? _imageBuffer;
+    /// <summary>The snapshot being taken: the loop pumps its capture into the writer (null when none is).</summary>
+    private CapturePipe? _pipe;
+
+    /// <summary>Stops the snapshot being written (truncation, snapshot install, shutdown); replaced for each snapshot.</summary>
+    private CancellationTokenSource _snapshotCancel = new();
 
     private DurableStorage(ServerSettings settings, ILogger log, DataTree tree)
     {
@@ -133,34 +136,48 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IReplicaSt
 
     public void Roll() => _writer.Roll();
 
-    /// <summary>Called on the server loop: captures the tree now and writes it in the background; false while the previous one is still being written.</summary>
-    public bool TryTakeSnapshot(DataTree tree)
+    /// <summary>
+    /// Called on the server loop: starts capturing the tree as of now; the loop then pumps the capture into the
+    /// writer thread share by share (<see cref="ContinueSnapshot"/>). False while the previous one is still going.
+    /// </summary>
+    public bool TryStartSnapshot(DataTree tree, Action wake)
     {
         if (!_snapshotWrite.IsCompleted) return false;
-        long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var image = SnapshotImage.Capture(tree, tree.LastProcessedZxid, _imageBuffer);
-        _imageBuffer = image.Buffer;
-        long captureMs = (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        Volatile.Write(ref _snapshotWrite, Task.Run(() => WriteSnapshot(image, captureMs)));
+        var pipe = new CapturePipe(tree.BeginCapture(), wake);
+        var cancel = new CancellationTokenSource();
+        _pipe = pipe;
+        _snapshotCancel = cancel;
+        Volatile.Write(ref _snapshotWrite, Task.Run(() => WriteSnapshot(pipe, cancel.Token)));
+        ContinueSnapshot();
         return true;
     }
 
-    private void WriteSnapshot(SnapshotImage image, long captureMs)
+    /// <summary>Called on the server loop: passes the next share of the capture to the writer, if it has room.</summary>
+    public void ContinueSnapshot()
+    {
+        if (_pipe is { } pipe && pipe.Pump()) _pipe = null;
+    }
+
+    private void WriteSnapshot(CapturePipe pipe, CancellationToken cancellation)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            string file = SnapshotWriter.Write(PhysicalDevice.Instance, _snapshotFolder, image);
-            LogSnapshot(_log, file, image.Count, captureMs, (long)started.Elapsed.TotalMilliseconds);
+            string file = SnapshotWriter.Write(PhysicalDevice.Instance, _snapshotFolder, pipe, cancellation);
+            LogSnapshot(_log, file, pipe.Capture.Taken, (long)started.Elapsed.TotalMilliseconds, pipe.Capture.CopiedOnWrite);
+        }
+        catch (OperationCanceledException)
+        {
+            LogSnapshotStopped(_log, pipe.Capture.Zxid);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The log still holds every txn, so a failed snapshot costs only a longer replay at the next start.
-            LogSnapshotFailed(_log, image.Zxid, e.Message);
+            LogSnapshotFailed(_log, pipe.Capture.Zxid, e.Message);
         }
         finally
         {
-            image.Release();
+            pipe.Close();
         }
     }
 
@@ -210,9 +227,15 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IReplicaSt
 
     /// <summary>
     /// A snapshot still being written in the background could land after a truncation or install decided which
-    /// files stay (a snapshot above the zxid they keep), so they wait for it.
+    /// files stay (a snapshot above the zxid they keep), so they stop it and wait until it is gone. They run on the
+    /// flusher thread while the loop waits for them, so the loop cannot pump the capture on: it is cancelled, not
+    /// waited for (its temp file is deleted; the next snapshot comes at the next snapCount).
     /// </summary>
-    private void WaitForSnapshotWrite() => Volatile.Read(ref _snapshotWrite).Wait();
+    private void WaitForSnapshotWrite()
+    {
+        _snapshotCancel.Cancel();
+        Volatile.Read(ref _snapshotWrite).Wait();
+    }
 
     private void PurgeOldFiles()
     {
@@ -235,8 +258,8 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IReplicaSt
     public void Dispose()
     {
         _purgeTimer?.Dispose();
-        // A snapshot half written stays a temp file that nothing reads; waiting lets the last one finish.
-        _snapshotWrite.Wait();
+        // The loop has stopped pumping: a snapshot in progress cannot finish, so it is stopped (no file is left).
+        WaitForSnapshotWrite();
         _writer.Dispose();
     }
 
@@ -246,8 +269,11 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IReplicaSt
     [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Recovered from snapshot {Snapshot} plus {Txns} logged txns: last zxid 0x{Zxid:x}, {Nodes} znodes")]
     private static partial void LogRecovered(ILogger log, string snapshot, int txns, long zxid, int nodes);
 
-    [LoggerMessage(EventId = 302, Level = LogLevel.Information, Message = "Snapshot {File} written: {Nodes} znodes, captured on the loop in {CaptureMs} ms, written in the background in {WriteMs} ms")]
-    private static partial void LogSnapshot(ILogger log, string file, int nodes, long captureMs, long writeMs);
+    [LoggerMessage(EventId = 302, Level = LogLevel.Information, Message = "Snapshot {File} written: {Nodes} znodes in {WriteMs} ms, taken from the loop in shares while it kept serving ({CopiedOnWrite} znodes changed meanwhile were copied first)")]
+    private static partial void LogSnapshot(ILogger log, string file, int nodes, long writeMs, int copiedOnWrite);
+
+    [LoggerMessage(EventId = 307, Level = LogLevel.Information, Message = "Snapshot at zxid 0x{Zxid:x} stopped before it was complete (log truncation, snapshot install or shutdown); no file was left")]
+    private static partial void LogSnapshotStopped(ILogger log, long zxid);
 
     [LoggerMessage(EventId = 306, Level = LogLevel.Error, Message = "Snapshot at zxid 0x{Zxid:x} failed: {Reason}; the txn log still holds every change")]
     private static partial void LogSnapshotFailed(ILogger log, long zxid, string reason);

@@ -16,13 +16,20 @@ public interface ITxnLog
 }
 
 /// <summary>
-/// Snapshots the tree as of its last applied zxid. Called on the server loop, which owns the tree: an
-/// implementation copies what it needs before returning and may write the file later, on another thread.
+/// Snapshots the tree as of its last applied zxid, a share at a time. Called on the server loop, which owns the
+/// tree and keeps applying txns in between (the tree's <see cref="Coordinator.StateMachine.TreeCapture"/> keeps
+/// the snapshot exact); the file is written on another thread.
 /// </summary>
 public interface ISnapshotter
 {
-    /// <summary>False when it cannot take one now (the previous one is still being written): ask again later.</summary>
-    bool TryTakeSnapshot(Coordinator.StateMachine.DataTree tree);
+    /// <summary>
+    /// Starts a snapshot; false when it cannot now (the previous one is still being taken or written): ask again
+    /// later. <paramref name="wake"/>, callable from any thread, asks the loop to call <see cref="ContinueSnapshot"/>.
+    /// </summary>
+    bool TryStartSnapshot(Coordinator.StateMachine.DataTree tree, Action wake);
+
+    /// <summary>Takes the next share of the snapshot in progress, if there is one and its writer has room.</summary>
+    void ContinueSnapshot();
 }
 
 /// <summary>Keeps nothing: the standalone server until the transaction log is wired in, and tests.</summary>
