@@ -18,6 +18,12 @@ internal sealed class BenchOptions
     public int Znodes { get; set; } = 1_000_000;
     public int Watchers { get; set; } = 200;
     public int InFlight { get; set; } = 8;
+
+    /// <summary>
+    /// Offered load in requests per second over all lanes (0: as fast as each lane's round trip allows). With a rate,
+    /// both servers of a --compare see the same load, so their latencies compare at equal load.
+    /// </summary>
+    public double Rate { get; set; }
     public int ValueBytes { get; set; } = 100;
     public double DurationSeconds { get; set; } = 5;
     public double WarmupSeconds { get; set; } = 1;
@@ -62,6 +68,9 @@ internal sealed class BenchOptions
                                  through gRPC, then watch fan-out through both; print gRPC/wire ratios
           --changes N            writes every watcher sees in the --grpc fan-out (500)
           --value-bytes N        znode value size (100) --read-percent N  reads in the mixed workload (90)
+          --rate R               offer R requests/s in total, paced evenly over the lanes, instead of sending each next
+                                 request as soon as the last is answered: latency at the same load on both servers
+                                 (a late request counts from when it was due, so a server that falls behind shows it)
           --duration S           seconds measured (5)   --warmup S     seconds before measuring (1)
           --rounds N             rounds per server with --compare or --ensemble (2)
           --zk-heap SIZE         Apache ZooKeeper's -Xmx with --compare, per node with --ensemble (2g)
@@ -88,6 +97,7 @@ internal sealed class BenchOptions
                 case "--znodes": o.Znodes = Int(); break;
                 case "--watchers": o.Watchers = Int(); break;
                 case "--inflight": o.InFlight = Int(); break;
+                case "--rate": o.Rate = Double(); break;
                 case "--value-bytes": o.ValueBytes = Int(); break;
                 case "--duration": o.DurationSeconds = Double(); break;
                 case "--warmup": o.WarmupSeconds = Double(); break;

@@ -87,6 +87,10 @@ internal static class Runner
         var window = new Measurement();
         using var stop = new CancellationTokenSource();
         var workers = new List<Task>();
+        int lanes = clients.Count * o.InFlight;
+        // With --rate each lane sends every lanes/rate seconds, the lanes staggered over one such interval.
+        long interval = o.Rate > 0 ? (long)(Stopwatch.Frequency * lanes / o.Rate) : 0;
+        long firstDue = Stopwatch.GetTimestamp();
         for (int c = 0; c < clients.Count; c++)
         {
             for (int lane = 0; lane < o.InFlight; lane++)
@@ -97,10 +101,22 @@ internal static class Runner
                     var local = new Histogram();
                     // Each lane numbers its own requests, so alternating workloads (create then delete) stay paired.
                     long seq = sequenceBase + l * 1_000_000_000L;
+                    long due = firstDue + interval * (client * o.InFlight + l) / lanes;
                     while (!stop.IsCancellationRequested)
                     {
                         Request request = w.Next(o, client, seq++);
                         long start = Stopwatch.GetTimestamp();
+                        if (interval > 0)
+                        {
+                            long early = due - start;
+                            if (early > 0)
+                            {
+                                await Task.Delay(TimeSpan.FromSeconds((double)early / Stopwatch.Frequency));
+                                start = Stopwatch.GetTimestamp();
+                            }
+                            else start = due; // late: the wait for the lane counts, as a client would see it
+                            due += interval;
+                        }
                         int err;
                         try { err = await clients[client](request); }
                         catch (IOException) { Interlocked.Increment(ref errors); return; }
