@@ -106,6 +106,37 @@ public sealed class ReplicaStorageTests : IDisposable
         Assert.Contains("acceptedEpoch", e.Message);
     }
 
+    [Fact]
+    public void A_snapshot_stopped_by_a_truncation_leaves_no_file_and_the_next_one_starts()
+    {
+        using var storage = OpenReplica();
+        var tree = storage.Tree;
+        for (int i = 1; i <= 20_000; i++) Apply(tree, Epoch1 | (uint)i, $"/n{i}");
+        int wakes = 0;
+        // The loop's side: start, take one share, then the flusher's truncation stops the write midway.
+        Assert.True(storage.TryStartSnapshot(tree, () => Interlocked.Increment(ref wakes)));
+        Assert.False(storage.TryStartSnapshot(tree, () => { }));
+        storage.TruncateLogAfter(0);
+        Assert.Equal(["snapshot.0"], Directory.GetFiles(Folder, "snapshot.*").Select(Path.GetFileName));
+        Assert.Empty(Directory.GetFiles(Folder, ZkFiles.TempSnapshotPrefix + "*"));
+
+        // The next snapshot ends the stopped capture first, then runs to the end as the loop pumps it.
+        Apply(tree, Epoch1 | 20_001, "/late");
+        using var woken = new SemaphoreSlim(0);
+        Assert.True(storage.TryStartSnapshot(tree, () => woken.Release()));
+        string expected = Path.Combine(Folder, ZkFiles.SnapshotName(Epoch1 | 20_001));
+        for (int round = 0; !File.Exists(expected); round++)
+        {
+            Assert.True(round < 10_000, "the snapshot never completed");
+            woken.Wait(TimeSpan.FromMilliseconds(50));
+            storage.ContinueSnapshot();
+        }
+        Assert.True(wakes > 0);
+        var written = SnapshotReader.Read(PhysicalDevice.Instance, expected);
+        Assert.Equal(tree.NodeCount, written.Tree.NodeCount);
+        Assert.Equal(TreeDigest.Of(tree), written.Digest!.Value.Digest);
+    }
+
     private List<string> LogFiles() =>
         Directory.GetFiles(Folder, "log.*").Select(p => Path.GetFileName(p)!).Order(StringComparer.Ordinal).ToList();
 

@@ -143,6 +143,9 @@ internal sealed partial class DurableStorage : ITxnLog, ISnapshotter, IReplicaSt
     public bool TryStartSnapshot(DataTree tree, Action wake)
     {
         if (!_snapshotWrite.IsCompleted) return false;
+        // A write that stopped (failed or cancelled) leaves its capture open until the loop pumps once more.
+        ContinueSnapshot();
+        if (_pipe is not null) return false;
         var pipe = new CapturePipe(tree.BeginCapture(), wake);
         var cancel = new CancellationTokenSource();
         _pipe = pipe;
