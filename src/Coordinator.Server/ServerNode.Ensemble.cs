@@ -214,6 +214,12 @@ public sealed partial class ServerNode
     private void OnReplicatedApply(TxnHeader header, ProcessTxnResult result)
     {
         if (_forwarded.Remove((header.ClientId, header.Cxid), out var done)) done(new ForwardOutcome(result, ErrorCode.Ok, 0));
+        // A new leader fills its tracker from the tree when it starts to serve, and only then commits the txns it
+        // inherited from the old epoch: a session created among them must be tracked too, or its client's reconnect
+        // is answered "expired" (and it would never expire). Sessions this leader proposed are tracked already.
+        if (header.Type == (int)OpCode.CreateSession && _replica is { IsLeader: true } && !_sessions.Contains(header.ClientId)
+            && Tree.Sessions.TryGetValue(header.ClientId, out int timeoutMs))
+            _sessions.Add(header.ClientId, timeoutMs, NowMs);
         if (header.Type == (int)OpCode.CloseSession)
         {
             _sessions.Remove(header.ClientId);

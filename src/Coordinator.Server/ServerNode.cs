@@ -113,6 +113,9 @@ public sealed partial class ServerNode : IAsyncDisposable
     public int SessionCount => _replica is null ? _sessions.Count : Tree.Sessions.Count;
     public long LastZxid => Tree.LastProcessedZxid;
 
+    /// <summary>The last zxid in this node's log: in an ensemble it may be ahead of <see cref="LastZxid"/> (proposals not yet committed).</summary>
+    public long LoggedZxid => _replica?.LastZxid ?? LastZxid;
+
     /// <summary>Writes logged or waiting for the log, not yet applied.</summary>
     public int UncommittedCount => _pipeline.Uncommitted;
 

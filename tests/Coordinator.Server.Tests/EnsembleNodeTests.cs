@@ -1,5 +1,6 @@
 // Three ServerNodes in one process, linked by an in-memory network: ZAB hosting, forwarding, global sessions, sync.
 using System.Threading.Channels;
+using Coordinator.Consensus;
 using Coordinator.Core;
 using Coordinator.Jute;
 using Coordinator.Jute.Records;
@@ -14,6 +15,9 @@ namespace Coordinator.Server.Tests;
 internal sealed class InMemoryNetworkHub
 {
     private readonly Dictionary<long, Link> _nodes = new();
+
+    /// <summary>Frames (from, to, bytes) for which this answers true are lost on the way.</summary>
+    public Func<long, long, byte[], bool>? Lose { get; set; }
 
     public IPeerNetwork For(long id)
     {
@@ -54,7 +58,7 @@ internal sealed class InMemoryNetworkHub
             {
                 await foreach (var (to, frame) in _out.Reader.ReadAllAsync())
                 {
-                    if (!Down && hub.Target(to) is { Receive: { } deliver }) deliver(id, frame);
+                    if (!Down && hub.Target(to) is { Receive: { } deliver } && hub.Lose?.Invoke(id, to, frame) != true) deliver(id, frame);
                 }
             });
         }
@@ -195,5 +199,51 @@ public sealed class EnsembleNodeTests : IAsyncLifetime
         await NodeClient.WaitUntil(() => !again.Connection.Sent.IsEmpty);
         Assert.Null(again.Connection.ClosedBecause);
         Assert.True(await quorum.Leader.QueryAsync(n => n.Tree.GetNode("/e") != null));
+    }
+
+    /// <summary>A COMMIT, or a ping (it carries the commit point too); forwarded client work is not a ZAB message at all.</summary>
+    private static bool CommitsSomething(byte[] frame)
+    {
+        try
+        {
+            return PeerMessageCodec.Decode(frame) is Commit or Ping;
+        }
+        catch (PeerMessageFormatException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
+    public async Task A_session_the_new_leader_inherits_uncommitted_is_tracked_and_its_client_can_reconnect()
+    {
+        var (leader, followers) = await WaitForQuorumAsync(_nodes.Values);
+        // The follower with the higher id will win the next election (equal histories): it must not hear the commit.
+        var heir = followers.MaxBy(f => f.Settings.ServerId)!;
+        var other = followers.MinBy(f => f.Settings.ServerId)!;
+        long leaderId = leader.Settings.ServerId, heirId = heir.Settings.ServerId;
+        _hub.Lose = (from, to, frame) => from == leaderId && to == heirId && CommitsSomething(frame);
+
+        var client = await NodeClient.ConnectAsync(other, 1);
+        long session = client.SessionId;
+        long created = await other.QueryAsync(n => n.LastZxid);
+        await NodeClient.WaitUntil(() => heir.QueryAsync(n => n.LoggedZxid).Result >= created);
+        Assert.False(await heir.QueryAsync(n => n.Tree.Sessions.ContainsKey(session))); // logged there, not committed
+
+        _hub.Lose = null;
+        _hub.Cut(leaderId);
+        await leader.DisposeAsync();
+        _nodes.Remove(leaderId);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (await ModeOf(heir) != "leader" || await ModeOf(other) != "follower")
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no new leader: {await ModeOf(heir)}, {await ModeOf(other)}");
+            await Task.Delay(20);
+        }
+        // The new leader committed the session with the rest of its inherited history: it knows it, and tracks it.
+        var again = new NodeClient(heir, new FakeConnection(9));
+        await heir.ConnectAsync(again.Connection, new ConnectRequest(0, 0, 30000, session, Sessions.SessionPasswords.For(session), false), CancellationToken.None);
+        await NodeClient.WaitUntil(() => !again.Connection.Sent.IsEmpty || again.Connection.ClosedBecause is not null);
+        Assert.Null(again.Connection.ClosedBecause);
     }
 }
