@@ -1,4 +1,5 @@
 // The znode tree: applies committed txns deterministically, tracks ephemerals, containers and TTL nodes, fires watches.
+using System.Text;
 using Coordinator.Core;
 using Coordinator.Jute;
 using Coordinator.Jute.Records;
@@ -90,49 +91,6 @@ public sealed class DataTree
         return cut < 0 ? null : GetNode(cut == 0 ? "/" : path.AsSpan(0, cut));
     }
 
-    /// <summary>Receives each znode of a walk: its path (valid only during the call), its name ("" for the root), its depth (0 for the root).</summary>
-    public delegate void NodeVisitor(ReadOnlySpan<char> path, string name, int depth, DataNode node);
-
-    /// <summary>
-    /// Visits every znode once in pre-order (each node before its children; siblings in no particular order),
-    /// building paths in one buffer rather than allocating them. The visitor must not change the tree.
-    /// </summary>
-    public void Walk(NodeVisitor visit)
-    {
-        var path = new char[256];
-        path[0] = '/';
-        visit(path.AsSpan(0, 1), "", 0, _root);
-        if (_root.ChildMap is not { } rootChildren) return;
-        var levels = new Dictionary<string, DataNode>.Enumerator[16];
-        var baseLengths = new int[16];
-        int top = 0;
-        levels[0] = rootChildren.GetEnumerator();
-        baseLengths[0] = 0;
-        while (top >= 0)
-        {
-            if (!levels[top].MoveNext())
-            {
-                top--;
-                continue;
-            }
-            var (name, node) = levels[top].Current;
-            int baseLength = baseLengths[top];
-            int length = baseLength + 1 + name.Length;
-            if (length > path.Length) Array.Resize(ref path, Math.Max(length, path.Length * 2));
-            path[baseLength] = '/';
-            name.CopyTo(path.AsSpan(baseLength + 1));
-            visit(path.AsSpan(0, length), name, top + 1, node);
-            if (node.ChildMap is not { } children) continue;
-            if (++top == levels.Length)
-            {
-                Array.Resize(ref levels, top * 2);
-                Array.Resize(ref baseLengths, top * 2);
-            }
-            levels[top] = children.GetEnumerator();
-            baseLengths[top] = length;
-        }
-    }
-
     /// <summary>
     /// Starts an exact capture of the tree as of now (see <see cref="TreeCapture"/>), taken a share at a time by
     /// the thread that owns the tree. One capture at a time; disposing it ends it early.
@@ -153,14 +111,6 @@ public sealed class DataTree
     private void BeforeChange(DataNode node)
     {
         if (_capture is { } capture && node.CaptureMark != capture.Generation) capture.Preserve(node);
-    }
-
-    /// <summary>Every znode with its path, in pre-order. It allocates a string per znode: for tests and tools, not serving.</summary>
-    public List<KeyValuePair<string, DataNode>> ListNodes()
-    {
-        var list = new List<KeyValuePair<string, DataNode>>(_nodeCount);
-        Walk((path, _, _, node) => list.Add(new(path.ToString(), node)));
-        return list;
     }
 
     public IReadOnlyDictionary<long, int> Sessions => _sessions;
@@ -417,21 +367,11 @@ public sealed class DataTree
     /// <summary>
     /// Puts a node read from a snapshot into the tree. Its parent must already be there (snapshots are written
     /// in pre-order). A node that exists (the root and the /zookeeper system nodes the constructor made) takes
-    /// the snapshot's data, ACL and Stat but keeps the children already linked to it. A snapshot reader uses
-    /// <see cref="TreeRestorer"/>, which does the same without a lookup from the root per node.
+    /// the snapshot's data, ACL and Stat but keeps the children already linked to it. A snapshot reader keeps one
+    /// <see cref="TreeRestorer"/> for all its nodes, so that each needs no lookup from the root.
     /// </summary>
-    public void RestoreNode(string path, DataNode node)
-    {
-        if (path == "/")
-        {
-            RestoreOver(_root, node, path);
-            return;
-        }
-        var parent = Locate(path, out var name);
-        if (parent is null || name.IsEmpty) throw new ArgumentException($"cannot restore {path}: its parent is not in the tree", nameof(path));
-        if (parent.Child(name) is { } existing) RestoreOver(existing, node, path);
-        else RestoreUnder(parent, name.ToString(), node, path.Length, node.EphemeralOwner == 0 ? null : path);
-    }
+    public void RestoreNode(string path, DataNode node) =>
+        new TreeRestorer(this).Restore(Encoding.UTF8.GetBytes(path == "/" ? "" : path), node);
 
     internal DataNode Root => _root;
 
@@ -479,7 +419,7 @@ public sealed class DataTree
     /// </summary>
     public void ReplaceWith(DataTree source)
     {
-        _capture?.Abandon();
+        _capture?.Dispose();
         _acls.Clear();
         _root = source._root;
         _nodeCount = source._nodeCount;

@@ -66,7 +66,7 @@ public sealed class TreeCapture : IDisposable
         if (Abandoned) throw new InvalidOperationException("the capture was abandoned: the tree no longer keeps it exact");
         if (into.IsEmpty) return 0;
         int count = 0;
-        if (!_rootTaken && into.Length > 0)
+        if (!_rootTaken)
         {
             into[count++] = Visit(_tree.Root, "", 0);
             _rootTaken = true;
@@ -90,7 +90,7 @@ public sealed class TreeCapture : IDisposable
         return count;
     }
 
-    /// <summary>Stops the capture; the tree stops preserving nodes for it.</summary>
+    /// <summary>Stops the capture; the tree stops preserving nodes for it (it calls this itself when it is replaced wholesale).</summary>
     public void Dispose()
     {
         if (Completed || Abandoned) return;
@@ -100,9 +100,6 @@ public sealed class TreeCapture : IDisposable
         while (_frames.TryPop(out var frame)) frame.Children.Release();
         _tree.EndCapture(this);
     }
-
-    /// <summary>Called by the tree when it is replaced wholesale: nothing of it can be captured any more.</summary>
-    internal void Abandon() => Dispose();
 
     /// <summary>Keeps a node's state as of the capture; the tree calls it before changing a node not yet walked.</summary>
     internal void Preserve(DataNode node)
