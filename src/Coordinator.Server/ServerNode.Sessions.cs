@@ -147,7 +147,7 @@ public sealed partial class ServerNode
     {
         CatchUpWithFlusher();
         // A share whose wake-up found the command queue full is picked up here.
-        _snapshotter?.ContinueSnapshot();
+        _snapshots?.Continue();
         TakeSnapshotIfDue();
         long now = NowMs;
         if (_replica is not null)

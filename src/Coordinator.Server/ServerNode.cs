@@ -47,11 +47,7 @@ public sealed partial class ServerNode : IAsyncDisposable
     private ITimer? _ticker;
     private long _nextSessionId;
     private long _lastContainerCheckMs;
-    private readonly ISnapshotter? _snapshotter;
-    private readonly Random _random;
-    private long _txnsSinceSnapshot;
-    private long _txnsUntilSnapshot;
-    private bool _snapshotDue;
+    private readonly SnapshotSchedule? _snapshots;
 
     /// <param name="txnLog">Where txns are made durable before they are applied; none keeps nothing (tests).</param>
     /// <param name="initialTree">The tree recovered from disk, with its sessions; a fresh tree when null.</param>
@@ -64,9 +60,7 @@ public sealed partial class ServerNode : IAsyncDisposable
         _log = log;
         _time = time ?? TimeProvider.System;
         Tree = initialTree ?? new DataTree();
-        _snapshotter = snapshotter;
-        _random = random ?? new Random();
-        _txnsUntilSnapshot = NextSnapshotDistance();
+        _snapshots = snapshotter is null ? null : new SnapshotSchedule(snapshotter, settings.SnapCount, random ?? new Random());
         _prep = new Preprocessor(Tree, new PrepSettings(settings.ExtendedTypesEnabled, settings.JuteMaxBufferBytes,
             settings.EnforceQuota, w => LogQuotaExceeded(_log, w.QuotaPath, w.Kind, w.Value, w.Limit)));
         _reads = new ReadProcessor(Tree);
@@ -221,7 +215,7 @@ public sealed partial class ServerNode : IAsyncDisposable
             case SetWatchesCommand s: HandleSetWatches(s); break;
             case DisconnectCommand d: HandleDisconnect(d.Connection); break;
             case TickCommand: HandleTick(); break;
-            case SnapshotShareCommand: _snapshotter?.ContinueSnapshot(); break;
+            case SnapshotShareCommand: _snapshots?.Continue(); break;
             case QueryCommand q: q.Run(this); break;
             case LogFailedCommand f: HandleLogFailed(f.Error); break;
             case PeerCommand p: _replica?.Step(p.From, p.Message); break;
@@ -276,34 +270,21 @@ public sealed partial class ServerNode : IAsyncDisposable
         client.Connection.Close(reason);
     }
 
-    /// <summary>
-    /// ZooKeeper snapshots after snapCount/2 plus a random share of snapCount/2 txns, so the servers of an
-    /// ensemble do not all snapshot at once.
-    /// </summary>
-    private long NextSnapshotDistance() => Settings.SnapCount / 2 + _random.NextInt64(Math.Max(1, Settings.SnapCount / 2));
-
     private void AfterApply()
     {
         DeliverWatchEvents();
-        if (_snapshotter is null) return;
-        if (!_snapshotDue && ++_txnsSinceSnapshot >= _txnsUntilSnapshot)
-        {
-            _snapshotDue = true;
-            _txnsSinceSnapshot = 0;
-            _txnsUntilSnapshot = NextSnapshotDistance();
-        }
+        if (_snapshots is null) return;
+        _snapshots.Applied();
         TakeSnapshotIfDue();
     }
 
     /// <summary>
-    /// A snapshot that comes due while the previous one is still being written is taken at the next apply or
-    /// tick that finds the snapshotter free: delayed, never dropped. Its shares are taken between other
+    /// Starts a snapshot that is due (see <see cref="SnapshotSchedule"/>). Its shares are taken between other
     /// commands: the snapshotter asks for each one with a <see cref="SnapshotShareCommand"/>.
     /// </summary>
     private void TakeSnapshotIfDue()
     {
-        if (!_snapshotDue || _snapshotter is null || !_snapshotter.TryStartSnapshot(Tree, WakeForSnapshot)) return;
-        _snapshotDue = false;
+        if (_snapshots?.StartIfDue(Tree, WakeForSnapshot) != true) return;
         // Txns after this one start a new log file, so old files can be purged once newer snapshots exist.
         _flusher.RequestRoll();
     }
