@@ -1,4 +1,4 @@
-// Loopback helpers: an OS-chosen free port, and the four-letter-word probe used to see whether a server is up.
+// Loopback helpers shared by the test projects (linked into each): OS-chosen free ports, and four-letter words (srvr says whether and how a node serves).
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -22,7 +22,18 @@ internal static class Loopback
         }
     }
 
-    /// <summary>Sends a four letter word and returns the whole reply, or null if nothing answered in time.</summary>
+    /// <summary><paramref name="count"/> distinct free ports (one release can hand the same port out again).</summary>
+    public static int[] FreePorts(int count)
+    {
+        var ports = new HashSet<int>();
+        while (ports.Count < count) ports.Add(FreePort());
+        return [.. ports];
+    }
+
+    /// <summary>
+    /// Sends a four letter word and returns the whole reply, or null if nothing answered in time. A ZooKeeper
+    /// that is still loading accepts the connection but never answers, hence the timeout.
+    /// </summary>
     public static async Task<string?> FourLetterWordAsync(int port, string word, TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
@@ -32,7 +43,7 @@ internal static class Loopback
             await client.ConnectAsync(IPAddress.Loopback, port, cts.Token);
             var stream = client.GetStream();
             await stream.WriteAsync(Encoding.ASCII.GetBytes(word), cts.Token);
-            var reply = new MemoryStream();
+            using var reply = new MemoryStream();
             var buffer = new byte[4096];
             int n;
             while ((n = await stream.ReadAsync(buffer, cts.Token)) > 0) reply.Write(buffer, 0, n);
@@ -42,5 +53,16 @@ internal static class Loopback
         {
             return null;
         }
+    }
+
+    /// <summary>The value of srvr's "Mode:" line (leader, follower, observer, standalone), or null when there is none.</summary>
+    public static string? ModeOf(string? srvr)
+    {
+        if (srvr is null) return null;
+        foreach (string line in srvr.Split('\n'))
+        {
+            if (line.StartsWith("Mode:", StringComparison.Ordinal)) return line["Mode:".Length..].Trim();
+        }
+        return null;
     }
 }

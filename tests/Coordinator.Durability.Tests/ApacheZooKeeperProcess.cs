@@ -1,8 +1,8 @@
 // Test helper: Debian's Apache ZooKeeper 3.8 as a child process on a free loopback port over a given dataDir.
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Coordinator.Compat.Tests;
 
 namespace Coordinator.Durability.Tests;
 
@@ -41,7 +41,7 @@ internal sealed class ApacheZooKeeperProcess : IAsyncDisposable
         // A free port can be taken between probing and binding; try a few.
         for (int attempt = 1; attempt <= StartAttemptsMax; attempt++)
         {
-            int port = FreePort();
+            int port = Loopback.FreePort();
             string conf = Path.Combine(workDir, $"zk-conf-{port}");
             Directory.CreateDirectory(conf);
             if (File.Exists(Log4jProperties)) File.Copy(Log4jProperties, Path.Combine(conf, "log4j.properties"), overwrite: true);
@@ -101,38 +101,7 @@ internal sealed class ApacheZooKeeperProcess : IAsyncDisposable
         return new ApacheZooKeeperProcess(process, output, port);
     }
 
-    private async Task<string?> FourLetterWordAsync(string word)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync(EndPoint, cts.Token);
-            var stream = client.GetStream();
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(word), cts.Token);
-            using var reply = new MemoryStream();
-            await stream.CopyToAsync(reply, cts.Token);
-            return Encoding.UTF8.GetString(reply.ToArray());
-        }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
-        {
-            return null;
-        }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
+    private Task<string?> FourLetterWordAsync(string word) => Loopback.FourLetterWordAsync(EndPoint.Port, word, TimeSpan.FromSeconds(5));
 
     /// <summary>SIGKILL (ZooKeeper syncs every txn before it answers, so nothing acknowledged is lost) and a bounded wait.</summary>
     public async ValueTask DisposeAsync()

@@ -1,6 +1,7 @@
 // Test helper: an ensemble (N voters + observers) of Coordinator or Apache ZooKeeper processes on loopback ports in a temp dir.
 using System.Diagnostics;
 using System.Globalization;
+using Coordinator.Compat.Tests;
 
 namespace Coordinator.Ensemble.Tests;
 

@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using System.Text;
 using Xunit.Abstractions;
+using Coordinator.Compat.Tests;
 
 namespace Coordinator.Ensemble.Tests;
 

@@ -6,6 +6,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Coordinator.Compat.Tests;
 
 namespace Coordinator.Host.Tests;
 
@@ -41,8 +42,8 @@ public sealed class MetricsApacheZooKeeper : IAsyncLifetime
 
     private async Task<string?> TryStartAsync(int attempt)
     {
-        ClientEndPoint = new IPEndPoint(IPAddress.Loopback, FreePort());
-        AdminEndPoint = new IPEndPoint(IPAddress.Loopback, FreePort());
+        ClientEndPoint = new IPEndPoint(IPAddress.Loopback, Loopback.FreePort());
+        AdminEndPoint = new IPEndPoint(IPAddress.Loopback, Loopback.FreePort());
         string conf = Path.Combine(_dir, $"conf{attempt}");
         string data = Path.Combine(_dir, $"data{attempt}");
         Directory.CreateDirectory(conf);
@@ -110,13 +111,6 @@ public sealed class MetricsApacheZooKeeper : IAsyncLifetime
         {
             return "(unreadable)";
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private void StopProcess()

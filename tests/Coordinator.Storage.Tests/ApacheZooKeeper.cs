@@ -1,8 +1,7 @@
 // Test helper: Debian's Apache ZooKeeper 3.8 as an oracle: a standalone server on a free loopback port over a given dataDir, and its file tools.
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Coordinator.Compat.Tests;
 
 namespace Coordinator.Storage.Tests;
 
@@ -39,7 +38,7 @@ internal sealed class ApacheZooKeeper : IAsyncDisposable
         // A free port can be taken between probing and binding; try a few.
         for (int attempt = 1; attempt <= 3; attempt++)
         {
-            int port = FreePort();
+            int port = Loopback.FreePort();
             string conf = Path.Combine(workDir, $"conf-{port}");
             Directory.CreateDirectory(conf);
             string cfg = Path.Combine(conf, "zoo.cfg");
@@ -68,24 +67,7 @@ internal sealed class ApacheZooKeeper : IAsyncDisposable
         throw new InvalidOperationException("Apache ZooKeeper did not start: " + failure);
     }
 
-    public async Task<string?> FourLetterWordAsync(string word)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, Port, cts.Token);
-            var stream = client.GetStream();
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(word), cts.Token);
-            using var reply = new MemoryStream();
-            await stream.CopyToAsync(reply, cts.Token);
-            return Encoding.UTF8.GetString(reply.ToArray());
-        }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
-        {
-            return null;
-        }
-    }
+    public Task<string?> FourLetterWordAsync(string word) => Loopback.FourLetterWordAsync(Port, word, TimeSpan.FromSeconds(5));
 
     /// <summary>A value from the mntr four-letter word.</summary>
     public async Task<string?> MetricAsync(string name)
@@ -113,18 +95,4 @@ internal sealed class ApacheZooKeeper : IAsyncDisposable
     /// <summary>Runs one of ZooKeeper's own file tools (SnapshotFormatter, TxnLogToolkit).</summary>
     public static Task<ProcessOutcome> RunToolAsync(string mainClass, params string[] arguments) =>
         ExternalProcess.RunAsync("java", ["-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", ToolClassPath, mainClass, .. arguments], ToolTimeout);
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
 }

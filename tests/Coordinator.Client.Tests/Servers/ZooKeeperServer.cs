@@ -1,8 +1,7 @@
 // Class fixture: Debian's Apache ZooKeeper 3.8 standalone as a child process on a free loopback port, temp dirs.
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Coordinator.Compat.Tests;
 
 namespace Coordinator.Client.Tests.Servers;
 
@@ -32,7 +31,7 @@ public sealed class ZooKeeperServer : IServerFixture, IAsyncLifetime
         // Free port: bind 0, read it, release, then hand it to ZooKeeper (tried again if someone takes it between).
         for (int attempt = 1; ; attempt++)
         {
-            _port = FreePort();
+            _port = Loopback.FreePort();
             string cfg = Path.Combine(conf, "zoo.cfg");
             await File.WriteAllTextAsync(cfg, string.Join('\n',
                 "tickTime=500", $"dataDir={data}", $"clientPort={_port}", "clientPortAddress=127.0.0.1",
@@ -70,31 +69,7 @@ public sealed class ZooKeeperServer : IServerFixture, IAsyncLifetime
         return false;
     }
 
-    private async Task<string?> FourLetterWordAsync(string word)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, _port, cts.Token);
-            var stream = client.GetStream();
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(word), cts.Token);
-            using var reader = new StreamReader(stream);
-            return await reader.ReadToEndAsync(cts.Token);
-        }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
-        {
-            return null;
-        }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try { return ((IPEndPoint)listener.LocalEndpoint).Port; }
-        finally { listener.Stop(); }
-    }
+    private Task<string?> FourLetterWordAsync(string word) => Loopback.FourLetterWordAsync(_port, word, TimeSpan.FromSeconds(2));
 
     private async Task StopAsync()
     {
