@@ -142,17 +142,50 @@ internal sealed class BenchConnection : IAsyncDisposable
                     _outgoing = _sending;
                     _sending = batch;
                 }
-                var bytes = batch.WrittenSpan;
-                while (bytes.Length > 0) bytes = bytes[_socket.Send(bytes)..];
+                int at = 0;
+                while (at < batch.Length)
+                {
+                    // An async send that completes at once costs no thread hop; one that has to wait for room in the
+                    // socket finishes on its own, so the thread that queued (it may be the event thread) never blocks.
+                    var sending = _socket.SendAsync(batch.WrittenMemory[at..], SocketFlags.None);
+                    if (!sending.IsCompleted)
+                    {
+                        _ = SendRestAsync(sending, batch, at);
+                        return;
+                    }
+                    at += sending.GetAwaiter().GetResult();
+                }
                 batch.Reset();
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            lock (_gate) _flushing = false;
-            // The reader fails every waiting request once the socket is gone.
-            _socket.Dispose();
+            Lose();
         }
+    }
+
+    /// <summary>Finishes a batch the socket could not take at once, then goes on flushing (still the flushing thread's turn).</summary>
+    private async Task SendRestAsync(ValueTask<int> sending, JuteWriter batch, int at)
+    {
+        try
+        {
+            at += await sending;
+            while (at < batch.Length) at += await _socket.SendAsync(batch.WrittenMemory[at..], SocketFlags.None);
+            batch.Reset();
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            Lose();
+            return;
+        }
+        Flush();
+    }
+
+    private void Lose()
+    {
+        lock (_gate) _flushing = false;
+        // The reader fails every waiting request once the socket is gone.
+        _socket.Dispose();
     }
 
     private async Task ReadLoopAsync()

@@ -24,9 +24,13 @@ internal static class ChildProcesses
             Signals.Add(PosixSignalRegistration.Create(signal, _ => KillAll()));
     }
 
+    /// <summary>The runtime setting that runs socket completions on the event threads (set for the load generator only).</summary>
+    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     /// <summary>Starts a process with its output drained (a chatty server never blocks on a full pipe) and lists it.</summary>
     public static Process Start(ProcessStartInfo psi)
     {
+        psi.Environment.Remove(InlineCompletionsVariable);
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         lock (Gate)

@@ -2,6 +2,12 @@
 using System.Globalization;
 using Coordinator.Bench;
 
+// Before the first socket: the load generator's socket completions run on the event threads (its reply handling never
+// blocks), sparing a thread-pool hop per reply on the cores it shares with the server. The servers it starts do not
+// inherit this (ChildProcesses.Start removes it), so each runs as an operator would start it.
+if (Environment.GetEnvironmentVariable(ChildProcesses.InlineCompletionsVariable) is null)
+    Environment.SetEnvironmentVariable(ChildProcesses.InlineCompletionsVariable, "1");
+
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine(BenchOptions.Usage);

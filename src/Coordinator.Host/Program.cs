@@ -5,6 +5,13 @@ using Coordinator.Host.Configuration;
 using Coordinator.Server.Configuration;
 using Microsoft.Extensions.Logging;
 
+// Before the first socket exists: socket completions run on the runtime's event threads instead of hopping to the
+// thread pool first. Our socket continuations only frame bytes and queue them for the loop (ClientConnection,
+// PeerInbound), so they never hold an event thread for long. Measured on 2 cores: +10-20% writes with one request
+// in flight per client, +20% reads, pipelined writes unchanged. An operator's own setting (0) wins.
+const string inlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+if (Environment.GetEnvironmentVariable(inlineCompletions) is null) Environment.SetEnvironmentVariable(inlineCompletions, "1");
+
 string configPath = args.Length > 0 && !args[0].Contains('=') ? args[0] : Path.Combine("conf", "zoo.cfg");
 var overrides = args.Where(a => a.Contains('=')).ToList();
 

@@ -146,7 +146,10 @@ public sealed partial class ServerNode : IAsyncDisposable
 
     public void Disconnected(IClientConnection c) => Post(new DisconnectCommand(c));
 
-    /// <summary>Queues a command that must not be lost, waiting while the loop is busy (never called by the loop).</summary>
+    /// <summary>
+    /// Queues a command that must not be lost, waiting while the loop's queue is full (never called by the loop). The
+    /// caller may be a socket event thread: the loop never waits on a socket, so the wait ends as the loop drains.
+    /// </summary>
     private void Post(Command command)
     {
         if (!_commands.Writer.TryWrite(command))

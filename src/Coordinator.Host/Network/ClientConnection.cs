@@ -1,4 +1,6 @@
 // One client TCP connection: frames packets off the socket and hands them to the server; writes queued replies back. No decisions here.
+// The read loop may run on a socket event thread (Program.cs turns on inline completions): it frames, decodes and
+// queues for the loop, and never blocks.
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;

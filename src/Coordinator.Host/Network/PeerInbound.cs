@@ -1,4 +1,5 @@
 // The receive side of one accepted link: checks the handshake, then cuts frames off the socket and hands them on.
+// Its reads may complete on a socket event thread (inline completions): handing a frame on must not block for long.
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
