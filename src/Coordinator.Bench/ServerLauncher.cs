@@ -84,6 +84,8 @@ internal sealed partial class ServerLauncher : IAsyncDisposable
     /// <summary>Apache ZooKeeper (QuorumPeerMain) on <paramref name="dir"/>/zoo.cfg, with -Xmx<paramref name="heap"/>.</summary>
     public static ProcessStartInfo ZooKeeperProcess(string dir, string heap)
     {
+        if (!File.Exists("/usr/share/java/zookeeper.jar"))
+            throw new InvalidOperationException("Apache ZooKeeper is not installed (Debian package zookeeper); scripts/bench --compare installs it");
         File.Copy("/etc/zookeeper/conf/log4j.properties", Path.Combine(dir, "log4j.properties"), overwrite: true);
         return new ProcessStartInfo("java")
         {
