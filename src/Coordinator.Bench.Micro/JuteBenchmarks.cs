@@ -46,5 +46,10 @@ public class JuteBenchmarks
     }
 
     [Benchmark]
-    public byte[] EncodeGetDataReply() => Packets.Reply(new ReplyHeader(8, 42, 0), _getReply);
+    public int EncodeGetDataReply()
+    {
+        var packet = Packets.Reply(new ReplyHeader(8, 42, 0), _getReply);
+        Packets.Return(packet);
+        return packet.Length;
+    }
 }

@@ -10,7 +10,7 @@ namespace Coordinator.Server;
 /// </summary>
 internal sealed class ReplySlot
 {
-    public byte[]? Packet { get; set; }
+    public ReadOnlyMemory<byte>? Packet { get; set; }
     public RequestCommand? DeferredRead { get; init; }
 
     /// <summary>Runs once the packet is sent (closeSession closes the connection after its reply).</summary>

@@ -10,7 +10,11 @@ public interface IClientConnection
 
     int RemotePort { get; }
 
-    /// <summary>Queues one length-framed packet; false when the connection's outbound queue is full or closed.</summary>
+    /// <summary>
+    /// Queues one length-framed packet made by <see cref="Packets"/>; false when the connection's outbound queue is
+    /// full or closed. On true the connection owns the packet's pooled array: it calls <see cref="Packets.Return"/>
+    /// once it has copied the bytes out (a packet still queued when the connection dies is left to the GC).
+    /// </summary>
     bool TrySend(ReadOnlyMemory<byte> framedPacket);
 
     /// <summary>Sends whatever is queued, then closes. The reason is logged.</summary>

@@ -229,18 +229,21 @@ public sealed partial class ServerNode : IAsyncDisposable
 
     private ClientState? Client(IClientConnection c) => _clients.GetValueOrDefault(c);
 
-    private void Send(ClientState client, byte[] packet)
+    /// <summary>Hands a packet from <see cref="Packets"/> to the connection, which returns it to the pool once written.</summary>
+    private void Send(ClientState client, ReadOnlyMemory<byte> packet)
     {
         if (client.Connection.TrySend(packet))
         {
             client.Connection.Stats.Sent();
             Stats.PacketsSent++;
+            return;
         }
-        else Drop(client, "outbound queue full: the client does not read its responses");
+        Packets.Return(packet);
+        Drop(client, "outbound queue full: the client does not read its responses");
     }
 
     /// <summary>Sends a reply now, or after the replies this connection is still waiting for.</summary>
-    private void Reply(ClientState client, byte[] packet)
+    private void Reply(ClientState client, ReadOnlyMemory<byte> packet)
     {
         if (client.Replies.Count == 0) Send(client, packet);
         else client.Replies.Enqueue(new ReplySlot { Packet = packet });
@@ -385,7 +388,7 @@ public sealed partial class ServerNode : IAsyncDisposable
         }
     }
 
-    private byte[] AnswerRead(ClientState client, RequestCommand command)
+    private ReadOnlyMemory<byte> AnswerRead(ClientState client, RequestCommand command)
     {
         var (err, body) = _reads.Execute(client.Session, command.Request!);
         RecordLatency(command, Tree.LastProcessedZxid);

@@ -19,6 +19,7 @@ internal sealed class FakeConnection(long id) : IClientConnection
     public bool TrySend(ReadOnlyMemory<byte> framedPacket)
     {
         Sent.Enqueue(framedPacket.ToArray());
+        Packets.Return(framedPacket);
         return true;
     }
 

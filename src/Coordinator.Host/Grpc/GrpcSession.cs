@@ -115,6 +115,7 @@ internal sealed class GrpcSession : IClientConnection
     {
         if (IsClosed) return false;
         byte[] packet = framedPacket.Span[4..].ToArray();
+        Packets.Return(framedPacket);
         if (!_connected.Task.IsCompleted)
         {
             var r = new JuteReader(packet);

@@ -189,7 +189,11 @@ internal sealed partial class ClientConnection : IClientConnection
             {
                 batch.ResetWrittenCount();
                 // Coalesce everything queued into one write: many replies, one syscall.
-                while (batch.WrittenCount < 256 * 1024 && reader.TryRead(out var packet)) batch.Write(packet.Span);
+                while (batch.WrittenCount < 256 * 1024 && reader.TryRead(out var packet))
+                {
+                    batch.Write(packet.Span);
+                    Packets.Return(packet);
+                }
                 await stream.WriteAsync(batch.WrittenMemory, ct);
             }
             await stream.FlushAsync(ct);
