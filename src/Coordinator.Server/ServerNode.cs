@@ -300,6 +300,7 @@ public sealed partial class ServerNode : IAsyncDisposable
     /// <summary>Sends the watch events the last apply fired, before the response that observes the change.</summary>
     private void DeliverWatchEvents()
     {
+        if (!Tree.Watches.HasPendingEvents) return; // most applies fire none: no list to allocate
         foreach (var e in Tree.Watches.DrainEvents())
         {
             if (!_bySession.TryGetValue(e.Watcher, out var client)) continue;

@@ -11,15 +11,17 @@ public static class AclCheck
     /// <summary>True when one of the ACL entries that grants <paramref name="perm"/> matches one of the session's ids.</summary>
     public static bool IsAllowed(IReadOnlyList<Acl> acl, Perms perm, IReadOnlyList<Id> auth)
     {
+        // Indexed loops: foreach over an interface boxes an enumerator, and this runs for every read and write.
         if (acl.Count == 0) return true;
-        foreach (var id in auth)
-            if (id.Scheme == SuperScheme) return true;
-        foreach (var entry in acl)
+        for (int i = 0; i < auth.Count; i++)
+            if (auth[i].Scheme == SuperScheme) return true;
+        for (int e = 0; e < acl.Count; e++)
         {
+            var entry = acl[e];
             if ((entry.Perms & (int)perm) == 0) continue;
             if (entry.Id.Scheme == "world" && entry.Id.Ident == "anyone") return true;
-            foreach (var id in auth)
-                if (id.Scheme == entry.Id.Scheme && Matches(id.Scheme, id.Ident, entry.Id.Ident)) return true;
+            for (int i = 0; i < auth.Count; i++)
+                if (auth[i].Scheme == entry.Id.Scheme && Matches(auth[i].Scheme, auth[i].Ident, entry.Id.Ident)) return true;
         }
         return false;
     }

@@ -32,14 +32,19 @@ public sealed class WatchManager
     public Func<long, IReadOnlyList<Acl>, bool>? MayRead { get; set; }
 
     /// <param name="acl">The ACL of the node the event is about (for NodeChildrenChanged, the parent).</param>
-    public HashSet<long> TriggerData(string path, EventType type, IReadOnlyList<Acl> acl, HashSet<long>? suppress = null) =>
+    public IReadOnlySet<long> TriggerData(string path, EventType type, IReadOnlyList<Acl> acl, IReadOnlySet<long>? suppress = null) =>
         Trigger(DataWatches, path, type, acl, suppress);
 
-    public HashSet<long> TriggerChild(string path, EventType type, IReadOnlyList<Acl> acl, HashSet<long>? suppress = null) =>
+    public IReadOnlySet<long> TriggerChild(string path, EventType type, IReadOnlyList<Acl> acl, IReadOnlySet<long>? suppress = null) =>
         Trigger(ChildWatches, path, type, acl, suppress);
 
-    private HashSet<long> Trigger(WatchTable table, string path, EventType type, IReadOnlyList<Acl> acl, HashSet<long>? suppress)
+    /// <summary>What a trigger that fires nobody returns.</summary>
+    private static readonly IReadOnlySet<long> NoneFired = new HashSet<long>();
+
+    private IReadOnlySet<long> Trigger(WatchTable table, string path, EventType type, IReadOnlyList<Acl> acl, IReadOnlySet<long>? suppress)
     {
+        // Most changes have no watcher: answer without allocating a set.
+        if (!table.CanFire(path, type)) return NoneFired;
         var fired = new HashSet<long>();
         table.Trigger(path, type, fired, suppress);
         foreach (var watcher in fired)
@@ -85,6 +90,9 @@ public sealed class WatchManager
     }
 
     /// <summary>Hands over the events fired so far and starts a new list.</summary>
+    /// <summary>True when an apply fired events that <see cref="DrainEvents"/> has not taken yet.</summary>
+    public bool HasPendingEvents => _pending.Count > 0;
+
     public List<WatchEvent> DrainEvents()
     {
         if (_pending.Count == 0) return [];

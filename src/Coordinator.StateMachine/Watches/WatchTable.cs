@@ -66,11 +66,15 @@ public sealed class WatchTable
         }
     }
 
+    /// <summary>False when <see cref="Trigger"/> on this path and event type would surely fire nobody.</summary>
+    public bool CanFire(string path, EventType type) =>
+        _byPath.ContainsKey(path) || (_recursiveCount > 0 && type != EventType.NodeChildrenChanged && path != "/");
+
     /// <summary>
     /// Collects the watchers an event on <paramref name="path"/> fires, consuming one-shot registrations.
     /// Recursive watches on the path's ancestors fire too, but never for NodeChildrenChanged.
     /// </summary>
-    public void Trigger(string path, EventType type, HashSet<long> fired, HashSet<long>? suppress)
+    public void Trigger(string path, EventType type, HashSet<long> fired, IReadOnlySet<long>? suppress)
     {
         if (_byPath.TryGetValue(path, out var watchers))
         {
