@@ -300,9 +300,10 @@ public sealed partial class ServerNode : IAsyncDisposable
     /// <summary>Sends the watch events the last apply fired, before the response that observes the change.</summary>
     private void DeliverWatchEvents()
     {
-        if (!Tree.Watches.HasPendingEvents) return; // most applies fire none: no list to allocate
-        foreach (var e in Tree.Watches.DrainEvents())
+        var events = Tree.Watches.DrainEvents();
+        for (int i = 0; i < events.Count; i++)
         {
+            var e = events[i];
             if (!_bySession.TryGetValue(e.Watcher, out var client)) continue;
             var ev = new WatcherEvent((int)e.Type, (int)KeeperState.SyncConnected, e.Path);
             Send(client, Packets.Reply(new ReplyHeader(Xids.Notification, -1, 0), ev));

@@ -21,7 +21,10 @@ public static class AclCheck
             if ((entry.Perms & (int)perm) == 0) continue;
             if (entry.Id.Scheme == "world" && entry.Id.Ident == "anyone") return true;
             for (int i = 0; i < auth.Count; i++)
-                if (auth[i].Scheme == entry.Id.Scheme && Matches(auth[i].Scheme, auth[i].Ident, entry.Id.Ident)) return true;
+            {
+                var id = auth[i];
+                if (id.Scheme == entry.Id.Scheme && Matches(id.Scheme, id.Ident, entry.Id.Ident)) return true;
+            }
         }
         return false;
     }

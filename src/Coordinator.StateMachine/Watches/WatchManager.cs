@@ -89,13 +89,10 @@ public sealed class WatchManager
         ChildWatches.RemoveWatcher(watcher);
     }
 
-    /// <summary>Hands over the events fired so far and starts a new list.</summary>
-    /// <summary>True when an apply fired events that <see cref="DrainEvents"/> has not taken yet.</summary>
-    public bool HasPendingEvents => _pending.Count > 0;
-
-    public List<WatchEvent> DrainEvents()
+    /// <summary>Hands over the events fired so far and starts a new list; none (most applies) allocates nothing.</summary>
+    public IReadOnlyList<WatchEvent> DrainEvents()
     {
-        if (_pending.Count == 0) return [];
+        if (_pending.Count == 0) return Array.Empty<WatchEvent>();
         var events = new List<WatchEvent>(_pending);
         _pending.Clear();
         return events;
