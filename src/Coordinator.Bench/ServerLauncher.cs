@@ -81,15 +81,17 @@ internal sealed partial class ServerLauncher : IAsyncDisposable
     public static string ForZooKeeper(string config) =>
         config.Replace("metricsProvider.httpPort=0\n", "").Replace("admin.serverPort=0\n", "");
 
+    private const string ZooKeeperJar = "/usr/share/java/zookeeper.jar";
+
     /// <summary>Apache ZooKeeper (QuorumPeerMain) on <paramref name="dir"/>/zoo.cfg, with -Xmx<paramref name="heap"/>.</summary>
     public static ProcessStartInfo ZooKeeperProcess(string dir, string heap)
     {
-        if (!File.Exists("/usr/share/java/zookeeper.jar"))
+        if (!File.Exists(ZooKeeperJar))
             throw new InvalidOperationException("Apache ZooKeeper is not installed (Debian package zookeeper); scripts/bench --compare installs it");
         File.Copy("/etc/zookeeper/conf/log4j.properties", Path.Combine(dir, "log4j.properties"), overwrite: true);
         return new ProcessStartInfo("java")
         {
-            ArgumentList = { $"-Xmx{heap}", "-Dzookeeper.root.logger=WARN,CONSOLE", "-cp", $"{dir}:/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-api.jar",
+            ArgumentList = { $"-Xmx{heap}", "-Dzookeeper.root.logger=WARN,CONSOLE", "-cp", $"{dir}:{ZooKeeperJar}:/usr/share/java/slf4j-api.jar",
                 "org.apache.zookeeper.server.quorum.QuorumPeerMain", Path.Combine(dir, "zoo.cfg") },
         };
     }
